@@ -1,0 +1,139 @@
+"""Every knob of aisci, as an `AISCI_*` environment variable with a description.
+
+`get_settings()` reads the environment each time it is called (cheap), so a test or a CLI option
+that changes a variable takes effect at once. Lower layers (index, tools) never import this
+module: they take their own small config objects, which `Settings` builds (`*_config()` methods).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Backend = Literal["auto", "openai", "local", "extractive"]
+
+
+def _default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("aisci"))
+
+
+class Settings(BaseSettings):
+    """aisci's settings. Each field is read from `AISCI_<FIELD NAME>` unless its alias says otherwise."""
+
+    model_config = SettingsConfigDict(env_prefix="AISCI_", extra="ignore", populate_by_name=True)
+
+    # --- where things live -------------------------------------------------------------------
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Cache directory: fetched sources, the Chroma database, model files.",
+    )
+    output_dir: Path = Field(
+        default=Path("aisci-runs"),
+        description="Where answers, demos and SR outputs are written (relative to the working directory).",
+    )
+    papers_dir: Path | None = Field(
+        default=None,
+        description="A folder of the user's PDFs named by arXiv id (e.g. 2008.08767.pdf), used before the network.",
+    )
+    weights_dir: Path | None = Field(
+        default=None, description="Folder of SR weights files (default: <cache dir>/weights)."
+    )
+    models_dir: Path | None = Field(
+        default=None, description="Folder of local LLM model files (default: <cache dir>/models)."
+    )
+    input_dir: Path | None = Field(
+        default=None,
+        description="An extra folder the run_sr_model tool may read images from (besides the working directory).",
+    )
+
+    # --- network and fetching ----------------------------------------------------------------
+    offline: bool = Field(default=False, description="Never open a socket: use the cache, the papers folder and the prompt only.")
+    arxiv_base_url: str = Field(default="https://arxiv.org", description="arXiv base URL (PDFs at /pdf/<id>, API at /api/query).")
+    github_raw_base_url: str = Field(
+        default="https://raw.githubusercontent.com",
+        description="Base URL of raw GitHub files (READMEs at /<owner>/<repo>/HEAD/README.md).",
+    )
+    arxiv_delay_s: float = Field(default=3.0, description="Minimum seconds between two requests to the same host.")
+    allow_loopback: bool = Field(default=False, description="Allow fetching from loopback/private addresses (tests).")
+    fetch_timeout_s: float = Field(default=30.0, description="Timeout of one HTTP request, in seconds.")
+    fetch_retries: int = Field(default=3, description="Retries of a failed HTTP request (exponential backoff).")
+    max_download_mb: float = Field(default=50.0, description="Largest file fetched, in MB (streamed; larger is refused).")
+    chroma_url: str | None = Field(
+        default=None, description="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the local database."
+    )
+
+    # --- answering -----------------------------------------------------------------------------
+    backend: Backend = Field(
+        default="auto",
+        description="Answer backend: auto (openai if configured, else local if installed, else extractive), openai, local, extractive.",
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AISCI_LLM_BASE_URL", "OPENAI_BASE_URL"),
+        description="OpenAI-compatible endpoint (AISCI_LLM_BASE_URL, or OPENAI_BASE_URL).",
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name at the OpenAI-compatible endpoint.")
+    openai_api_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "AISCI_OPENAI_API_KEY"),
+        description="API key for the OpenAI-compatible endpoint (OPENAI_API_KEY).",
+        repr=False,
+    )
+    llm_timeout_s: float = Field(default=60.0, description="Timeout of one LLM request, in seconds.")
+    llm_max_retries: int = Field(default=2, description="Retries of an LLM request on rate limits and transient errors.")
+    local_model: Path | None = Field(
+        default=None, description="Path to a GGUF model for the local backend (default: the embedded Qwen2.5-Coder-1.5B)."
+    )
+    local_ctx: int = Field(default=4096, description="Context window (tokens) of the local model.")
+    local_threads: int | None = Field(default=None, description="CPU threads for the local model (default: all cores).")
+    no_download: bool = Field(default=False, description="Never download model files or weights automatically.")
+    top_k: int = Field(default=6, description="Passages retrieved per query.")
+
+    # --- super-resolution ----------------------------------------------------------------------
+    device: str = Field(default="auto", description="Device for SR models: auto (CUDA if available), cpu, cuda, cuda:N.")
+    max_image_pixels: int = Field(
+        default=40_000_000, description="Largest input image accepted, in pixels (guards against decompression bombs)."
+    )
+
+    def resolved_weights_dir(self) -> Path:
+        """The SR weights folder: AISCI_WEIGHTS_DIR or <cache dir>/weights."""
+        return self.weights_dir or self.cache_dir / "weights"
+
+    def resolved_models_dir(self) -> Path:
+        """The local LLM models folder: AISCI_MODELS_DIR or <cache dir>/models."""
+        return self.models_dir or self.cache_dir / "models"
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with keyword overrides (e.g. from CLI options)."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) for every setting, for docs and `aisci doctor`."""
+    rows = []
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        env = " / ".join(alias.choices) if isinstance(alias, AliasChoices) else f"AISCI_{name.upper()}"
+        default = "(computed)" if info.default_factory else repr(info.default)
+        rows.append((env, default, info.description or ""))
+    return rows
+
+
+def settings_markdown() -> str:
+    """The configuration table of README.md (kept in sync by a test: regenerate with
+    `python -m agent.settings`)."""
+    lines = ["| variable | default | what it does |", "|---|---|---|"]
+    for env, default, description in describe_settings():
+        default = default.replace("PosixPath(", "").replace(")", "") if "PosixPath" in default else default
+        lines.append(f"| `{env}` | {default} | {description} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(settings_markdown())
