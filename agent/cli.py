@@ -34,6 +34,9 @@ err_console = Console(stderr=True)
 # Command groups that live in their own modules; each has `register(app)`.
 COMMAND_MODULES = [
     "agent.cli_doctor",
+    "agent.cli_index",
+    "agent.cli_answer",
+    "agent.cli_models",
 ]
 
 
@@ -113,8 +116,20 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _expand_optional_values(argv: list[str]) -> list[str]:
+    """`--demo` takes an optional IMAGE: without one (last word, or followed by an option) it means
+    the bundled sample."""
+    out = []
+    for i, word in enumerate(argv):
+        out.append(word)
+        if word == "--demo" and (i + 1 == len(argv) or argv[i + 1].startswith("-")):
+            out.append("sample")
+    return out
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI on `argv` and return the exit status (used by `main` and by tests)."""
+    argv = _expand_optional_values(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args=argv, prog_name="aisci", standalone_mode=True)
     except SystemExit as exc:

@@ -1,0 +1,1 @@
+"""Answer backends: each turns an `AnswerContext` into a `Draft`."""
