@@ -24,7 +24,7 @@ def _default_cache_dir() -> Path:
 class Settings(BaseSettings):
     """aisci's settings. Each field is read from `AISCI_<FIELD NAME>` unless its alias says otherwise."""
 
-    model_config = SettingsConfigDict(env_prefix="AISCI_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="AISCI_", extra="ignore", populate_by_name=True, env_ignore_empty=True)
 
     # --- where things live -------------------------------------------------------------------
     cache_dir: Path = Field(
@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     )
     llm_timeout_s: float = Field(default=60.0, description="Timeout of one LLM request, in seconds.")
     llm_max_retries: int = Field(default=2, description="Retries of an LLM request on rate limits and transient errors.")
+    llm_structured_output: Literal["function_calling", "json_schema"] = Field(
+        default="function_calling",
+        description="How the OpenAI-compatible model returns the answer's parts: function_calling (a forced tool call; "
+        "works wherever tools work) or json_schema (response_format; for servers with JSON-schema output).",
+    )
     local_model: Path | None = Field(
         default=None, description="Path to a GGUF model for the local backend (default: the embedded Qwen2.5-Coder-1.5B)."
     )
@@ -98,6 +103,47 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         default=40_000_000, description="Largest input image accepted, in pixels (guards against decompression bombs)."
     )
+    set5_dir: Path | None = Field(
+        default=None,
+        description="Set5 folder (HR/ and LR_bicubic/X<s>/) for `aisci sr-eval --set5` (default: ../shared/testdata/sr/set5).",
+    )
+    sr_dtype: str = Field(
+        default="auto",
+        description="Precision of SR models: auto (float16 on CUDA, float32 on CPU), float32, float16, bfloat16.",
+    )
+
+    def index_config(self) -> "IndexConfig":  # noqa: F821, UP037 - imported inside (index is a lower layer)
+        """The index layer's configuration built from these settings."""
+        from index.config import IndexConfig
+
+        return IndexConfig(
+            cache_dir=self.cache_dir,
+            papers_dir=self.papers_dir,
+            offline=self.offline,
+            arxiv_base_url=self.arxiv_base_url,
+            github_raw_base_url=self.github_raw_base_url,
+            host_delay_s=self.arxiv_delay_s,
+            allow_loopback=self.allow_loopback,
+            timeout_s=self.fetch_timeout_s,
+            retries=self.fetch_retries,
+            max_download_mb=self.max_download_mb,
+            chroma_url=self.chroma_url,
+        )
+
+    def sr_config(self) -> "SRConfig":  # noqa: F821, UP037 - imported inside (tools is a lower layer)
+        """The SR zoo's configuration built from these settings (AISCI_OFFLINE implies no download)."""
+        from tools.sr.config import SRConfig
+
+        return SRConfig(
+            cache_dir=self.cache_dir,
+            weights_dir=self.resolved_weights_dir(),
+            device=self.device,
+            dtype=self.sr_dtype,
+            max_image_pixels=self.max_image_pixels,
+            no_download=self.no_download or self.offline,
+            input_dir=self.input_dir,
+            output_dir=self.output_dir,
+        )
 
     def resolved_weights_dir(self) -> Path:
         """The SR weights folder: AISCI_WEIGHTS_DIR or <cache dir>/weights."""

