@@ -37,6 +37,10 @@ COMMAND_MODULES = [
     "agent.cli_index",
     "agent.cli_answer",
     "agent.cli_models",
+    "agent.cli_sr",
+    "agent.cli_batch",
+    "agent.cli_chat",
+    "agent.cli_eval",
 ]
 
 

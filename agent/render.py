@@ -4,7 +4,7 @@ quoted evidence) or as JSON."""
 from __future__ import annotations
 
 from agent.answer import Answer, CitedSentence, Reference
-from agent.links import find_links
+from agent.links import find_links, strip_links
 from agent.workflow import render_arrows, render_mermaid
 from prompts import Prompt
 
@@ -88,7 +88,9 @@ def evidence_section(answer: Answer) -> str:
 def to_markdown(answer: Answer, prompt: Prompt | None = None) -> str:
     """The answer as Markdown: notices, sections 1–3, evidence, warnings."""
     h1, h2, h3 = _headings(prompt)
-    parts = [f"# {answer.question}", ""]
+    # The title echoes the question; a link the user pasted into it is not one of the prompt's links.
+    title = strip_links(answer.question, prompt.is_allowed_link, []) if prompt else answer.question
+    parts = [f"# {title}", ""]
     parts += [f"> {notice}" for notice in answer.notices]
     parts += ["", h1, "", task_section(answer), "", h2, "", workflow_section(answer), "", h3, "", references_section(answer)]
     parts += ["", "## Evidence", "", evidence_section(answer)]

@@ -27,9 +27,10 @@ def uncovered_models(prompt: Prompt, extra_text: str = "") -> list[str]:
     provided = _provided_text(prompt) + "\n" + extra_text
     provided_names = model_names_in(provided)
     provided_lower = provided.lower()
-    asked = sorted(model_names_in(prompt.question) - provided_names)
-    asked += [m.group(0) for m in _CATALOGUE.finditer(prompt.question) if m.group(0).lower() not in provided_lower]
-    return list(dict.fromkeys(asked))
+    catalogue = [m.group(0) for m in _CATALOGUE.finditer(prompt.question) if m.group(0).lower() not in provided_lower]
+    # A known name inside an asked-about catalogue name (CARN in SISR-CARN-4x) is the same model.
+    names = [n for n in sorted(model_names_in(prompt.question) - provided_names) if not any(n in c for c in catalogue)]
+    return list(dict.fromkeys(names + catalogue))
 
 
 def refusal_statement(name: str) -> str:

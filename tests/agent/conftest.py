@@ -18,7 +18,7 @@ def offline_settings(tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def seed_index(offline_settings):
+def seed_indexes(offline_settings):
     """A function: prompt file → (Prompt, QuestionIndex), built once per file (a real Chroma index
     of the prompt's summaries and the bundled abstracts)."""
     from index import QuestionIndex
@@ -33,3 +33,9 @@ def seed_index(offline_settings):
         return built[key]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_indexes):
+    """Alias of `seed_indexes` (a sub-folder may define its own `seed_index`)."""
+    return seed_indexes

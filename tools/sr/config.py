@@ -1,0 +1,47 @@
+"""Settings of the SR zoo. `agent.settings.Settings.sr_config()` builds one from the AISCI_*
+environment; everything here has a usable default so the zoo also works on its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+
+
+def _default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("aisci"))
+
+
+class SRConfig(BaseModel):
+    """Where weights and outputs live, which device runs the models, and the input limits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="aisci's cache directory.")
+    weights_dir: Path | None = Field(default=None, description="Folder of weights files (default <cache_dir>/weights).")
+    device: str = Field(default="auto", description="auto (CUDA if available), cpu, cuda or cuda:N.")
+    dtype: str = Field(default="auto", description="auto (float16 on CUDA, float32 on CPU), float32, float16, bfloat16.")
+    max_image_pixels: int = Field(default=40_000_000, gt=0, description="Largest input image, in pixels.")
+    max_output_pixels: int = Field(default=64_000_000, gt=0, description="Largest output image, in pixels.")
+    no_download: bool = Field(default=False, description="Never download weights automatically.")
+    input_dir: Path | None = Field(default=None, description="Extra folder the SR tool may read images from.")
+    output_dir: Path = Field(default=Path("aisci-runs"), description="Folder the SR tool writes under.")
+    chop: bool = Field(default=True, description="HAN/RCAN: the authors' four-quadrant chop (paper-faithful).")
+    tile: int | None = Field(default=None, gt=0, description="HAN/RCAN: overlapping tiles of this LR size instead.")
+    query_batch: int = Field(default=30000, gt=0, description="LIIF: queries evaluated per batch (bounds memory).")
+
+    def resolved_weights_dir(self) -> Path:
+        """The weights folder: `weights_dir` or <cache_dir>/weights."""
+        return Path(self.weights_dir) if self.weights_dir else Path(self.cache_dir) / "weights"
+
+    def allowed_input_dirs(self) -> list[Path]:
+        """Folders images may be read from: the working directory, `input_dir`, the bundled samples."""
+        dirs = [Path.cwd()]
+        if self.input_dir:
+            dirs.append(Path(self.input_dir))
+        dirs.append(SAMPLES_DIR)
+        return [d.resolve() for d in dirs]
