@@ -18,10 +18,12 @@ models_app = typer.Typer(help="The local LLM's model files: install the embedded
 
 def _llama_cpp_status() -> dict:
     """Whether llama-cpp-python imports (which also loads its shared library), and its version."""
+    from agent.llm_local import LocalLLMError, import_llama_cpp
+
     try:
-        import llama_cpp
-    except Exception as exc:  # ImportError, or OSError when the compiled library cannot load
-        return {"importable": False, "version": None, "error": f"{exc.__class__.__name__}: {exc}"}
+        llama_cpp = import_llama_cpp()  # the same import (and OpenMP setup) the backend uses
+    except LocalLLMError as exc:
+        return {"importable": False, "version": None, "error": str(exc)}
     return {"importable": True, "version": getattr(llama_cpp, "__version__", None), "error": None}
 
 

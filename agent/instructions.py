@@ -28,8 +28,9 @@ TASK_ASK = (
     "(keep the enlargement factor if the question states one). Then list 2-4 short sub-goals."
 )
 MECHANISM_ASK = (
-    "Explain how the recommended model works as an input -> model -> output workflow, in 3-6 sentences, "
-    "each citing the passages it rests on. Describe only what the passages say about this model."
+    "Explain how the recommended model works as an input -> model -> output workflow, in 3-4 sentences in "
+    "your own words (do not copy whole sentences), each citing the passages it rests on. Describe the parts "
+    "of the model that the passages name and what each does; say only what the passages say."
 )
 RELEVANCE_ASK = (
     "In one sentence, say how this paper bears on the user's question, citing it. If it bears on it only "

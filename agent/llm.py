@@ -21,8 +21,9 @@ def local_available(settings: Settings) -> tuple[bool, str]:
 
     if installed_model_path(settings) is not None:
         return True, "the local model is installed"
-    if settings.no_download:
-        return False, "the local model is not installed and AISCI_NO_DOWNLOAD=1 (run: aisci models install)"
+    if settings.no_download or settings.offline:
+        flag = "AISCI_NO_DOWNLOAD=1" if settings.no_download else "offline"
+        return False, f"the local model is not installed and downloads are off ({flag}; run: aisci models install)"
     return True, "the local model will be installed on first use"
 
 

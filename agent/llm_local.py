@@ -64,10 +64,16 @@ class Usage(BaseModel):
         )
 
 
-def _import_llama_cpp():
+def import_llama_cpp():
+    """Import llama_cpp (with the OpenMP setting below); LocalLLMError when it is missing or broken."""
+    # llama.cpp's CPU threads sync through OpenMP; libgomp's default spin-waiting collapses
+    # generation (0.8 instead of 8 tokens/s measured) when other processes share the cores. PASSIVE
+    # makes waiting threads sleep. libgomp reads this once, when llama_cpp's library loads, and an
+    # explicit OMP_WAIT_POLICY from the user wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import llama_cpp
-    except ImportError as exc:
+    except (ImportError, OSError, RuntimeError) as exc:  # missing, or its compiled library fails to load
         raise LocalLLMError(
             f"llama-cpp-python is not installed or does not load ({exc}): install it with "
             "`pip install -e '.[local]'`, or use AISCI_BACKEND=extractive or an OpenAI-compatible endpoint"
@@ -84,7 +90,7 @@ def load_llama(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.L
     with _LOAD_LOCK:
         if key in _MODELS:
             return _MODELS[key]
-        llama_cpp = _import_llama_cpp()
+        llama_cpp = import_llama_cpp()
         try:
             llama = llama_cpp.Llama(
                 model_path=key[0], n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False
@@ -111,7 +117,7 @@ def _grammar(schema: dict) -> Any:
     """
     key = json.dumps(schema, sort_keys=True)
     if key not in _GRAMMARS:
-        llama_cpp = _import_llama_cpp()
+        llama_cpp = import_llama_cpp()
         try:
             _GRAMMARS[key] = llama_cpp.LlamaGrammar.from_json_schema(key, verbose=False)
         except Exception as exc:  # the converter raises bare Exceptions/ValueErrors on unsupported shapes

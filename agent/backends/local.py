@@ -15,16 +15,24 @@ import time
 from agent.answer import CitedSentence, Usage
 from agent.backends import extractive
 from agent.context import AnswerContext, Draft
-from agent.instructions import MECHANISM_ASK, RELEVANCE_ASK, SYSTEM_PROMPT, TASK_ASK
+from agent.instructions import MECHANISM_ASK, NOT_COVERED_PHRASE, RELEVANCE_ASK, SYSTEM_PROMPT, TASK_ASK
 from agent.settings import Settings
 
 PASSAGE_CHARS = 420  # per passage shown to the model: the prompt dominates the time on a CPU
-MAX_OUTPUT_TOKENS = {"task": 160, "mechanism": 360, "relevance": 300}
+MAX_OUTPUT_TOKENS = {"task": 160, "mechanism": 300, "relevance": 240}
 
 
 def _short(text: str, limit: int = PASSAGE_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _tidy(text: str, limit: int) -> str:
+    """A string the grammar cut at `limit` characters ends on a whole word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) >= limit - 1:
+        text = text.rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return text
 
 
 def passage_block(passages: list) -> str:
@@ -52,18 +60,18 @@ def task_schema(ids: list[str]) -> dict:
 def mechanism_schema(ids: list[str]) -> dict:
     sentence = {
         "type": "object",
-        "properties": {"text": {"type": "string", "minLength": 20, "maxLength": 260}, "citations": _citations_schema(ids)},
+        "properties": {"text": {"type": "string", "minLength": 30, "maxLength": 240}, "citations": _citations_schema(ids)},
         "required": ["text", "citations"],
     }
-    return {"type": "object", "properties": {"steps": {"type": "array", "items": sentence, "minItems": 3, "maxItems": 5}},
+    return {"type": "object", "properties": {"steps": {"type": "array", "items": sentence, "minItems": 3, "maxItems": 4}},
             "required": ["steps"]}
 
 
 def relevance_schema(keys: list[str]) -> dict:
     entry = {
         "type": "object",
-        "properties": {"why": {"type": "string", "minLength": 15, "maxLength": 220}, "loosely_related": {"type": "boolean"}},
-        "required": ["why", "loosely_related"],
+        "properties": {"why": {"type": "string", "minLength": 15, "maxLength": 180}},
+        "required": ["why"],
     }
     return {"type": "object", "properties": {k: entry for k in keys}, "required": keys}
 
@@ -158,16 +166,22 @@ class LocalBackend:
         if data is None:
             return extractive.task_sentence(ctx), extractive.sub_goals(ctx)
         goals = [g.strip() for g in data["sub_goals"] if g.strip()]
-        return CitedSentence(text=data["task"].strip(), citations=list(dict.fromkeys(data["citations"]))), goals
+        return CitedSentence(text=_tidy(data["task"], 320), citations=list(dict.fromkeys(data["citations"]))), goals
 
     def _mechanism(self, ctx: AnswerContext, prefix: str, passages: list) -> list[CitedSentence]:
         model_ids = [p.id for group in ctx.model_passages.values() for p in group if p in passages] or [p.id for p in passages]
         names = ", ".join(m.name for m in ctx.prompt.models)
         data = self._call("mechanism", f"{prefix}{MECHANISM_ASK} Model: {names}. Cite only: {', '.join(model_ids)}.",
                           mechanism_schema(model_ids))
-        if data is None:
+        steps = [] if data is None else [
+            CitedSentence(text=_tidy(s["text"], 240), citations=list(dict.fromkeys(s["citations"])))
+            for s in data["steps"] if not s["text"].strip().startswith(NOT_COVERED_PHRASE)
+        ]
+        if not steps:  # invalid twice, or the model only took the "not covered" shortcut
+            if data is not None:
+                self.warnings.append("local: the model wrote no grounded mechanism sentence; used the extractive text")
             return extractive.mechanism_steps(ctx)
-        return [CitedSentence(text=s["text"].strip(), citations=list(dict.fromkeys(s["citations"]))) for s in data["steps"]]
+        return steps
 
     def _relevance(self, ctx: AnswerContext, prefix: str) -> dict[str, CitedSentence]:
         papers = [p for p in ctx.prompt.papers if ctx.reference_passages.get(p.paper_url)]
@@ -186,10 +200,11 @@ class LocalBackend:
             if data is None:
                 out[paper.paper_url] = extractive.relevance_sentence(ctx, paper.paper_url, ctx.reference_passages[paper.paper_url])
                 continue
-            entry = data[key]
-            text = entry["why"].strip()
-            if entry["loosely_related"] and not text.lower().startswith("only loosely"):
-                text = "Only loosely related to the question: " + text[0].lower() + text[1:]
+            text = _tidy(data[key]["why"], 180)
+            # Whether a paper is on topic is decided from its own text, not by the small model.
+            paper_text = " ".join(p.text for p in ctx.reference_passages[paper.paper_url])
+            if not extractive.is_on_topic(paper_text) and not text.lower().startswith("only loosely"):
+                text = "Only loosely related to the question: " + text
             out[paper.paper_url] = CitedSentence(text=text, citations=cites)
         return out
 

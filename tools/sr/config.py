@@ -32,7 +32,10 @@ class SRConfig(BaseModel):
     output_dir: Path = Field(default=Path("aisci-runs"), description="Folder the SR tool writes under.")
     chop: bool = Field(default=True, description="HAN/RCAN: the authors' four-quadrant chop (paper-faithful).")
     tile: int | None = Field(default=None, gt=0, description="HAN/RCAN: overlapping tiles of this LR size instead.")
-    query_batch: int = Field(default=30000, gt=0, description="LIIF: queries evaluated per batch (bounds memory).")
+    query_batch: int | None = Field(
+        default=None, gt=0,
+        description="LIIF: queries decoded per batch (bounds memory); default 4096 on CPU (cache-sized), 30000 on CUDA.",
+    )
 
     def resolved_weights_dir(self) -> Path:
         """The weights folder: `weights_dir` or <cache_dir>/weights."""

@@ -61,7 +61,7 @@ class ChannelSpatialAttention(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         attention = torch.sigmoid(self.conv(x.unsqueeze(1))) * self.gamma
-        return x * attention.view_as(x) + x
+        return x * attention.reshape(x.shape) + x
 
 
 class HAN(nn.Module):

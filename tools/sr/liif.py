@@ -75,7 +75,7 @@ class LIIF(nn.Module):
         self.feat_dim = feat_dim
         self.imnet = MLP(feat_dim + 2 + (2 if cell_decode else 0), out_dim, hidden_list)
 
-    # --- the two stages the runner drives separately ------------------------------------------
+    # --- the stages the runner drives separately ---------------------------------------------
     def gen_feat(self, inp: torch.Tensor) -> torch.Tensor:
         """Encoder features of the normalised input ((img - 0.5) / 0.5)."""
         return self.encoder(inp)
@@ -90,58 +90,71 @@ class LIIF(nn.Module):
             return F.conv2d(feat, w.reshape(-1, c, 3, 3), first.bias, padding=1)
         return F.conv2d(feat, w.reshape(-1, c, 1, 1), first.bias)
 
-    def query(self, fmap: torch.Tensor, coord: torch.Tensor, cell: torch.Tensor | None) -> torch.Tensor:
-        """Predict (B, Q, out) at `coord` (B, Q, 2) from `first_layer_map` output `fmap`."""
-        b, _, h, w = fmap.shape
-        device = fmap.device
-        first = self.imnet.layers[0]
-        w_coord = first.weight[:, self.feat_dim : self.feat_dim + 2]
-        w_cell = first.weight[:, self.feat_dim + 2 :]
-        # (B, H*W, hidden): one row per feature cell, ready to be gathered by query.
-        table = fmap.flatten(2).transpose(1, 2)
-        # Row/column index maps sampled with the authors' own nearest grid_sample call.
+    def decoder_table(self, feat: torch.Tensor, cell: tuple[float, float] | None = None) -> torch.Tensor:
+        """(B, H*W, hidden0) contiguous rows, one per feature cell, for `query`. When every query has
+        the same `cell` (height, width), its first-layer term is folded in here, once per image."""
+        fmap = self.first_layer_map(feat)
+        b, hidden, h, w = fmap.shape
+        table = fmap.reshape(b, hidden, h * w).transpose(1, 2).contiguous()
+        if cell is not None and self.cell_decode:
+            rel_cell = torch.tensor([cell[0] * h, cell[1] * w], device=feat.device, dtype=torch.float32)
+            table += (self.imnet.layers[0].weight[:, self.feat_dim + 2 :].float() @ rel_cell).to(table.dtype)
+        return table
+
+    def query(self, table: torch.Tensor, feat_hw: tuple[int, int], coord: torch.Tensor,
+              cell: torch.Tensor | None = None) -> torch.Tensor:
+        """Predict (B, Q, out) at `coord` (B, Q, 2) from a `decoder_table` of a (H, W) feature map.
+        `cell` (B, Q, 2) per query, or None when the table already holds a uniform cell's term."""
+        h, w = feat_hw
+        b, q = coord.shape[:2]
+        device = table.device
+        w_coord = self.imnet.layers[0].weight[:, self.feat_dim : self.feat_dim + 2]
+        w_cell = self.imnet.layers[0].weight[:, self.feat_dim + 2 :]
+        # Row/column index maps sampled with the authors' own nearest grid_sample call, so the
+        # chosen cell (and every tie) is theirs.
         index_map = torch.stack(
-            torch.meshgrid(
-                torch.arange(h, device=device, dtype=torch.float32),
-                torch.arange(w, device=device, dtype=torch.float32),
-                indexing="ij",
-            )
+            torch.meshgrid(torch.arange(h, device=device, dtype=torch.float32),
+                           torch.arange(w, device=device, dtype=torch.float32), indexing="ij")
         ).unsqueeze(0).expand(b, 2, h, w)
         rows_axis, cols_axis = coord_axis(h, device), coord_axis(w, device)
         size = torch.tensor([h, w], device=device, dtype=torch.float32)
         shifts = [(-1, -1), (-1, 1), (1, -1), (1, 1)] if self.local_ensemble else [(0, 0)]
         eps = 1e-6 if self.local_ensemble else 0.0
-        rx, ry = 1.0 / h, 1.0 / w
         coord = coord.float()
-        preds, areas = [], []
+        flat_idx, rel_coords = [], []
         for vx, vy in shifts:
             shifted = coord.clone()
-            shifted[:, :, 0] += vx * rx + eps
-            shifted[:, :, 1] += vy * ry + eps
+            shifted[:, :, 0] += vx * (1.0 / h) + eps
+            shifted[:, :, 1] += vy * (1.0 / w) + eps
             shifted.clamp_(-1 + 1e-6, 1 - 1e-6)
-            grid = shifted.flip(-1).unsqueeze(1)
-            idx = F.grid_sample(index_map, grid, mode="nearest", align_corners=False)[:, :, 0, :].long()
-            rows, cols = idx[:, 0], idx[:, 1]
+            idx = F.grid_sample(index_map, shifted.flip(-1).unsqueeze(1), mode="nearest", align_corners=False)
+            rows, cols = idx[:, 0, 0, :].long(), idx[:, 1, 0, :].long()
             centre = torch.stack([rows_axis[rows], cols_axis[cols]], dim=-1)
-            rel_coord = (coord - centre) * size
-            gathered = torch.gather(table, 1, (rows * w + cols).unsqueeze(-1).expand(-1, -1, table.shape[-1]))
-            hidden = gathered + (rel_coord @ w_coord.t()).to(gathered.dtype)
-            if self.cell_decode:
-                hidden = hidden + ((cell.float() * size) @ w_cell.t()).to(gathered.dtype)
-            hidden = torch.relu(hidden)
-            preds.append(self.imnet.layers[2:](hidden))
-            areas.append(torch.abs(rel_coord[:, :, 0] * rel_coord[:, :, 1]) + 1e-9)
-        total = torch.stack(areas).sum(dim=0)
-        if self.local_ensemble:
-            # Each prediction is weighted by the area of the diagonally opposite sub-rectangle.
-            areas = areas[::-1]
-        out = 0
-        for pred, area in zip(preds, areas, strict=True):
-            out = out + pred.float() * (area / total).unsqueeze(-1)
+            rel_coords.append((coord - centre) * size)
+            flat_idx.append(rows * w + cols)
+        k = len(shifts)
+        rel = torch.stack(rel_coords, dim=1)  # (B, K, Q, 2)
+        out = torch.empty(b, q, self.imnet.layers[-1].out_features, device=device, dtype=torch.float32)
+        for i in range(b):
+            # All ensemble members in one pass through the MLP: (K*Q, hidden) rows.
+            hidden = table[i].index_select(0, torch.cat([f[i] for f in flat_idx]))
+            hidden.addmm_(rel[i].reshape(k * q, 2).to(hidden.dtype), w_coord.t().to(hidden.dtype))
+            if cell is not None and self.cell_decode:
+                term = (cell[i].float() * size) @ w_cell.t().float()
+                hidden += term.to(hidden.dtype).repeat(k, 1)
+            preds = self.imnet.layers[2:](hidden.relu_()).float().view(k, q, -1)
+            areas = torch.abs(rel[i, :, :, 0] * rel[i, :, :, 1]) + 1e-9  # (K, Q)
+            if self.local_ensemble:
+                # Each prediction is weighted by the area of the diagonally opposite sub-rectangle.
+                weights = areas.flip(0) / areas.sum(dim=0)
+            else:
+                weights = areas / areas
+            out[i] = (preds * weights.unsqueeze(-1)).sum(dim=0)
         return out
 
     def forward(self, inp: torch.Tensor, coord: torch.Tensor, cell: torch.Tensor | None = None) -> torch.Tensor:
-        return self.query(self.first_layer_map(self.gen_feat(inp)), coord, cell)
+        feat = self.gen_feat(inp)
+        return self.query(self.decoder_table(feat), tuple(feat.shape[-2:]), coord, cell)
 
 
 def build_encoder(spec: dict) -> nn.Module:

@@ -102,19 +102,19 @@ def liif_predict(
         feat = forward_tiles(encoder, inp, 1, encoder_tile, encoder.receptive_radius)
     else:
         feat = model.gen_feat(inp)
-    fmap = model.first_layer_map(feat)
+    feat_hw = (feat.shape[-2], feat.shape[-1])
+    # Every query of one image has the same cell (2/out_h, 2/out_w): its term goes into the table.
+    table = model.decoder_table(feat, cell=(2 / out_h, 2 / out_w))
     del feat
-    device = fmap.device
+    device = table.device
     rows, cols = coord_axis(out_h, device), coord_axis(out_w, device)
-    cell_value = torch.tensor([2 / out_h, 2 / out_w], device=device, dtype=torch.float32)
     total = out_h * out_w
     out = torch.empty(3, total, device=device, dtype=torch.float32)
     for start in range(0, total, query_batch):
         idx = torch.arange(start, min(start + query_batch, total), device=device)
         coord = torch.stack([rows[idx // out_w], cols[idx % out_w]], dim=-1).unsqueeze(0)
-        cell = cell_value.expand_as(coord)
-        pred = model.query(fmap, coord, cell)
-        out[:, start : start + idx.numel()] = pred[0].t().float()
+        pred = model.query(table, feat_hw, coord)
+        out[:, start : start + idx.numel()] = pred[0].t()
     return (out * 0.5 + 0.5).clamp_(0, 1).view(1, 3, out_h, out_w)
 
 
@@ -151,13 +151,14 @@ class SRRunner:
     """A loaded zoo model on a device, ready to upscale [0, 1] RGB tensors."""
 
     def __init__(self, spec: ModelSpec, model, device: torch.device, dtype: torch.dtype, chop: bool = True,
-                 tile: int | None = None, query_batch: int = 30000):
+                 tile: int | None = None, query_batch: int | None = None):
         self.spec = spec
         self.device = device
         self.dtype = dtype
         self.chop = chop
         self.tile = tile
-        self.query_batch = query_batch
+        # Small batches keep LIIF's decoder in the CPU caches; a GPU wants large ones.
+        self.query_batch = query_batch or (30000 if device.type == "cuda" else 4096)
         self.model = model.to(device).eval()
         if device.type == "cuda":
             self.model = self.model.to(memory_format=torch.channels_last)
@@ -243,7 +244,7 @@ class SRRunner:
 
 
 def make_runner(spec: ModelSpec, model, device: str = "auto", dtype: str = "auto", chop: bool = True,
-                tile: int | None = None, query_batch: int = 30000) -> SRRunner:
+                tile: int | None = None, query_batch: int | None = None) -> SRRunner:
     """An SRRunner with device and precision resolved from their names."""
     dev = resolve_device(device)
     return SRRunner(spec, model, dev, resolve_dtype(dev, dtype), chop=chop, tile=tile, query_batch=query_batch)
