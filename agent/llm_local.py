@@ -12,6 +12,7 @@ specific ask last. A call that only changes the ask then reads only the ask.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -107,6 +108,11 @@ def unload_all() -> None:
         for llama, _ in _MODELS.values():
             llama.close()
         _MODELS.clear()
+
+
+# Free models before interpreter teardown: llama_cpp's own finaliser fails noisily once its
+# module globals are gone ("Exception ignored in Llama.__del__").
+atexit.register(unload_all)
 
 
 def _grammar(schema: dict) -> Any:
