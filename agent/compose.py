@@ -112,9 +112,8 @@ def answer_prompt(prompt: Prompt, settings: Settings, backend, index=None, progr
 def run_demo(answer: Answer, settings: Settings, image: Path | None, out_dir: Path) -> Answer:
     """Execute the answer's workflow through the SR tool: the first model node that can run here.
     A model whose weights are missing (or that the zoo lacks) becomes a warning, never a fake output."""
-    from tools.sr.demo import run_demo as sr_demo
-
     from prompts import AisciError
+    from tools.sr.demo import run_demo as sr_demo
 
     start = time.perf_counter()
     for node in answer.workflow.model_nodes():
