@@ -81,29 +81,24 @@ def backend_rows(settings) -> list[tuple[str, bool, str]]:
         rows.append(("backend openai", False, "not configured (set OPENAI_API_KEY and/or AISCI_LLM_BASE_URL)"))
     has_llama = importlib.util.find_spec("llama_cpp") is not None
     local_detail = "llama-cpp-python installed" if has_llama else "llama-cpp-python missing (pip install -e '.[local]')"
-    model_path = _local_model_path(settings)
-    local_detail += f"; model: {model_path}" if model_path else "; model not installed (aisci models install)"
+    from agent.local_model import LocalModelError, installed_model_path
+
+    try:
+        model_path = installed_model_path(settings)
+        local_detail += f"; model: {model_path}" if model_path else "; model not installed (aisci models install)"
+    except LocalModelError as exc:  # e.g. AISCI_LOCAL_MODEL points at a missing or non-GGUF file
+        model_path, local_detail = None, f"{local_detail}; {exc}"
     rows.append(("backend local", has_llama and model_path is not None, local_detail))
     rows.append(("backend extractive", True, "always available (no language model)"))
     return rows
 
 
-def _local_model_path(settings):
-    if importlib.util.find_spec("agent.local_model") is None:
-        return settings.local_model if settings.local_model and settings.local_model.is_file() else None
-    from agent.local_model import installed_model_path
-
-    return installed_model_path(settings)
-
-
 def weights_rows(settings) -> list[tuple[str, bool, str]]:
     """SR weights present for each zoo model."""
-    if importlib.util.find_spec("tools.sr.weights") is None:
-        return [("SR weights", False, "the SR zoo is not installed")]
     from tools.sr.weights import weights_report
 
     rows = []
-    for row in weights_report(settings.sr_config()):
+    for row in weights_report(settings.sr_config(), deep=False):  # doctor stays fast
         detail = row["path"] if row["installed"] else f"not installed; get it from {row['source']}"
         rows.append((f"weights {row['model']}", bool(row["installed"]), detail))
     return rows
