@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from agent.runfile import atomic_write_text
 
 err = Console(stderr=True)
 SAMPLE = "sample"
@@ -19,9 +20,7 @@ def write_outputs(out_dir: Path, markdown: str, document: dict) -> tuple[Path, P
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = (out_dir / "answer.md", out_dir / "answer.json")
     for path, text in zip(paths, (markdown, json.dumps(document, indent=2, ensure_ascii=False)), strict=True):
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_text(path, text)
     return paths
 
 

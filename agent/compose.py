@@ -9,7 +9,7 @@ from pathlib import Path
 from agent.answer import Answer, CitedSentence, Reference, TaskPart, Usage
 from agent.context import AnswerContext, Draft
 from agent.guard import guard_answer
-from agent.instructions import NO_LLM_NOTICE, OFFLINE_NOTICE
+from agent.instructions import LOOSELY_RELATED, NO_LLM_NOTICE, OFFLINE_NOTICE
 from agent.scope import refusal_statement, uncovered_models
 from agent.settings import Settings
 from agent.workflow import build_workflow, question_scale
@@ -20,24 +20,30 @@ def _same_source(passage, urls: set[str]) -> bool:
     return normalize_url(passage.source_url) in urls
 
 
-def _search_sources(index, query: str, urls: set[str], k: int) -> list:
-    """The best `k` passages for `query` among the sources with these URLs."""
-    hits = index.search(query, k=max(40, 4 * k), per_source_cap=None)
+def _broad_search(index, query: str, k: int) -> list:
+    """Enough hits for `query`, without the per-source cap, to pick any one source's best from."""
+    return index.search(query, k=max(40, 4 * k), per_source_cap=None)
+
+
+def _from_sources(hits: list, urls: set[str], k: int) -> list:
+    """The best `k` of `hits` among the sources with these URLs."""
     return [p for p in hits if _same_source(p, urls)][:k]
 
 
 def build_context(prompt: Prompt, index, settings: Settings) -> AnswerContext:
     """Retrieve for the question, for each recommended model and for each related paper."""
     k = settings.top_k
-    workflow, _ = build_workflow(prompt)
-    ctx = AnswerContext(prompt=prompt, workflow=workflow, scale=question_scale(prompt.question), index=index)
+    workflow, workflow_warnings = build_workflow(prompt)
+    ctx = AnswerContext(prompt=prompt, workflow=workflow, workflow_warnings=workflow_warnings,
+                        scale=question_scale(prompt.question), index=index)
     ctx.question_passages = index.search(prompt.question, k=k, mmr=True)
     for model in prompt.models:
         urls = {normalize_url(model.paper_url)} | ({normalize_url(model.github_url)} if model.github_url else set())
         query = f"{model.name} how the network works: {prompt.question}"
-        ctx.model_passages[model.name] = _search_sources(index, query, urls, k)
+        ctx.model_passages[model.name] = _from_sources(_broad_search(index, query, k), urls, k)
+    question_hits = _broad_search(index, prompt.question, 3)  # one search serves every related paper
     for paper in prompt.papers:
-        ctx.reference_passages[paper.paper_url] = _search_sources(index, prompt.question, {normalize_url(paper.paper_url)}, 3)
+        ctx.reference_passages[paper.paper_url] = _from_sources(question_hits, {normalize_url(paper.paper_url)}, 3)
     retrieved_text = "\n".join(p.text for p in ctx.passages().values())
     ctx.refused = [refusal_statement(name) for name in uncovered_models(prompt, retrieved_text)]
     ctx.offline_fallback = bool(getattr(index, "offline_fallback", False))
@@ -55,7 +61,7 @@ def references_from_prompt(prompt: Prompt, draft: Draft) -> list[Reference]:
                                   relevance=f"Official code of {model.name}."))
     for paper in prompt.papers:
         line = draft.relevance.get(paper.paper_url, CitedSentence(text=""))
-        tangential = line.text.startswith("Only loosely related")
+        tangential = line.text.startswith(LOOSELY_RELATED)
         refs.append(Reference(title=paper.title, url=paper.paper_url, kind="paper", role="related",
                               relevance=line.text, citations=line.citations, tangential=tangential))
         if paper.github_url:
@@ -68,7 +74,6 @@ def assemble(ctx: AnswerContext, draft: Draft, backend_name: str) -> Answer:
     """Turn a draft into a guarded answer."""
     workflow = ctx.workflow.model_copy(deep=True)
     workflow.steps = draft.steps
-    _, workflow_warnings = build_workflow(ctx.prompt)
     notices = [NO_LLM_NOTICE] if backend_name == "extractive" else []
     if ctx.offline_fallback:
         notices.append(OFFLINE_NOTICE)
@@ -80,7 +85,7 @@ def assemble(ctx: AnswerContext, draft: Draft, backend_name: str) -> Answer:
         workflow=workflow,
         references=references_from_prompt(ctx.prompt, draft),
         notices=notices,
-        warnings=[*ctx.prompt.warnings, *workflow_warnings, *draft.warnings],
+        warnings=[*ctx.prompt.warnings, *ctx.workflow_warnings, *draft.warnings],
         refused=list(ctx.refused),
         demo=draft.demo,
         usage=draft.usage.model_copy(deep=True),

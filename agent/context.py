@@ -21,6 +21,7 @@ class AnswerContext:
     model_passages: dict[str, list] = field(default_factory=dict)  # model name -> passages
     reference_passages: dict[str, list] = field(default_factory=dict)  # paper URL (as in the prompt) -> passages
     workflow: Workflow | None = None
+    workflow_warnings: list[str] = field(default_factory=list)
     scale: float | None = None
     refused: list[str] = field(default_factory=list)
     offline_fallback: bool = False

@@ -33,6 +33,7 @@ from typing import IO
 
 from filelock import FileLock
 
+from agent.runfile import atomic_write_text
 from agent.settings import Settings
 from prompts.errors import AisciError
 
@@ -109,9 +110,7 @@ def _file_sha256(path: Path) -> str:
 def _write_sidecar(path: Path, sha256: str) -> None:
     stat = path.stat()
     record = {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    tmp = _sidecar(path).with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record))
-    os.replace(tmp, _sidecar(path))
+    atomic_write_text(_sidecar(path), json.dumps(record))
 
 
 def _sidecar_says_verified(path: Path, sha256: str) -> bool:

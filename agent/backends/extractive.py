@@ -9,7 +9,7 @@ import time
 
 from agent.answer import CitedSentence, Usage
 from agent.context import AnswerContext, Draft
-from agent.instructions import NOT_COVERED_PHRASE
+from agent.instructions import LOOSELY_RELATED, NOT_COVERED_PHRASE
 from agent.sentences import candidates, pick_diverse
 
 # A related paper bears on an image super-resolution question directly when its own text is about
@@ -80,7 +80,7 @@ def relevance_sentence(ctx: AnswerContext, url: str, passages: list) -> CitedSen
     best = pick_diverse(candidates(passages, ctx.prompt.question), 1)
     if not best:
         return CitedSentence(text=f"{NOT_COVERED_PHRASE}: no passage of this paper could be retrieved.")
-    prefix = "" if is_on_topic(" ".join(p.text for p in passages)) else "Only loosely related to the question: "
+    prefix = "" if is_on_topic(" ".join(p.text for p in passages)) else LOOSELY_RELATED
     return CitedSentence(text=prefix + best[0].text, citations=[best[0].passage_id])
 
 

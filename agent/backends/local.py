@@ -15,7 +15,14 @@ import time
 from agent.answer import CitedSentence, Usage
 from agent.backends import extractive
 from agent.context import AnswerContext, Draft
-from agent.instructions import MECHANISM_ASK, NOT_COVERED_PHRASE, RELEVANCE_ASK, SYSTEM_PROMPT, TASK_ASK
+from agent.instructions import (
+    LOOSELY_RELATED,
+    MECHANISM_ASK,
+    NOT_COVERED_PHRASE,
+    RELEVANCE_ASK,
+    SYSTEM_PROMPT,
+    TASK_ASK,
+)
 from agent.settings import Settings
 
 PASSAGE_CHARS = 420  # per passage shown to the model: the prompt dominates the time on a CPU
@@ -203,8 +210,8 @@ class LocalBackend:
             text = _tidy(data[key]["why"], 180)
             # Whether a paper is on topic is decided from its own text, not by the small model.
             paper_text = " ".join(p.text for p in ctx.reference_passages[paper.paper_url])
-            if not extractive.is_on_topic(paper_text) and not text.lower().startswith("only loosely"):
-                text = "Only loosely related to the question: " + text
+            if not extractive.is_on_topic(paper_text) and not text.startswith(LOOSELY_RELATED):
+                text = LOOSELY_RELATED + text
             out[paper.paper_url] = CitedSentence(text=text, citations=cites)
         return out
 
