@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from agent.runfile import atomic_write_text
+from prompts import AisciError
 
 err = Console(stderr=True)
 SAMPLE = "sample"
@@ -17,10 +18,13 @@ SAMPLE = "sample"
 
 def write_outputs(out_dir: Path, markdown: str, document: dict) -> tuple[Path, Path]:
     """Write answer.md and answer.json atomically into `out_dir`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = (out_dir / "answer.md", out_dir / "answer.json")
-    for path, text in zip(paths, (markdown, json.dumps(document, indent=2, ensure_ascii=False)), strict=True):
-        atomic_write_text(path, text)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path, text in zip(paths, (markdown, json.dumps(document, indent=2, ensure_ascii=False)), strict=True):
+            atomic_write_text(path, text)
+    except OSError as exc:
+        raise AisciError(f"--out {out_dir}: cannot write the answer there ({exc.strerror or exc})") from None
     return paths
 
 

@@ -99,3 +99,11 @@ def test_demo_with_liif_edsr_writes_comparison(liif_weights_dir, offline, tmp_pa
     metrics = demo["metrics"]
     assert metrics["psnr"] > metrics["psnr_bicubic"] > 15
     assert "PSNR (dB)" in doc["sections"]["workflow"] and "bicubic" in doc["sections"]["workflow"]
+
+
+def test_out_that_is_a_file_is_one_line_exit_2(offline, tmp_path, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("keep me")
+    assert run(["answer", str(SET / "000_e84ef3a245fb1958.txt"), "--backend", "extractive", "--out", str(blocker)]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith(f"error: --out {blocker}: cannot write")
+    assert blocker.read_text() == "keep me"
