@@ -1,6 +1,6 @@
 """Metrics of one answer, computed with no hosted model (the local embedding model at most).
 
-Each metric works on an `agent.answer.Answer` and its `prompts.Prompt`; a line of a batch run file
+Each metric works on an `agent.answer.schema.Answer` and its `prompts.Prompt`; a line of a batch run file
 becomes an Answer through `answer_from_document`. Definitions:
 
 - structure: task summary, workflow (a model node and a non-empty step) and references all present;
@@ -28,14 +28,14 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from agent.answer import Answer, Evidence
-from agent.instructions import NOT_COVERED_PHRASE
-from agent.links import find_links
-from agent.render import to_markdown
-from agent.scope import uncovered_models
-from agent.vocabulary import model_names_in
-from agent.workflow import question_scale
+from agent.answer.render import to_markdown
+from agent.answer.schema import Answer, Evidence
+from agent.answer.workflow import question_scale
+from agent.grounding.scope import uncovered_models
+from agent.grounding.vocabulary import model_names_in
 from prompts import Prompt, normalize_url
+from prompts.instructions import NOT_COVERED_PHRASE
+from prompts.links import find_links
 
 _MARK = re.compile(r"\[(S\d+)\]")
 
@@ -249,7 +249,7 @@ def score_answer(answer: Answer, prompt: Prompt, embeddings=None, source_names: 
 
 
 def answer_from_document(doc: dict) -> Answer:
-    """Rebuild the Answer behind a JSON document of `agent.render.to_json` (a batch run line)."""
+    """Rebuild the Answer behind a JSON document of `agent.answer.render.to_json` (a batch run line)."""
     evidence = [Evidence(id=c["id"], source=c.get("source", ""), url=c.get("url", ""), page=c.get("page"),
                          origin=c.get("origin", ""), quote=c.get("text", "")) for c in doc.get("citations", [])]
     workflow = doc.get("workflow") or {}

@@ -7,9 +7,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent.runfile import atomic_write_text
 from evals.metrics import AnswerScore
 from evals.runner import EvalResult, aggregate_line, percentile
+from prompts.files import atomic_write_text
 
 
 def _f(value: float | None, digits: int = 2) -> str:

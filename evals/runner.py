@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.runfile import split_records
+from agent.sessions.runfile import split_records
 from agent.settings import Settings
 from evals.metrics import AnswerScore, answer_from_document, score_answer
 from prompts import AisciError, load
@@ -191,8 +191,8 @@ def evaluate(paths: Sequence[Path], settings: Settings, backend: str | None, rep
         run_path = paths[0]
         source = str(run_path)
     else:
-        from agent.batch import discover, run_batch
-        from agent.llm import select_backend
+        from agent.backends.selection import select_backend
+        from agent.sessions.batch import discover, run_batch
 
         jobs = discover(paths)
         engine, reason = select_backend(settings, backend)

@@ -25,6 +25,7 @@ from filelock import FileLock
 from pydantic import BaseModel
 
 from index.config import IndexConfig
+from prompts.files import atomic_write_json, replace_into
 
 
 class CacheRecord(BaseModel):
@@ -39,24 +40,6 @@ class CacheRecord(BaseModel):
     status: Literal["ok", "error"]
     error: str | None = None
     permanent: bool = False  # an error that retrying will not fix (HTTP 404/410)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: Path, value) -> None:
-    """Write `value` as JSON to `path` atomically."""
-    atomic_write_bytes(path, json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def url_key(url: str) -> str:
@@ -128,7 +111,7 @@ class SourceCache:
         """Move a complete download into place and record it (blob first, then the record)."""
         blob = self.blob_path(sha256)
         blob.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, blob)
+        replace_into(tmp, blob)
         rec = CacheRecord(
             url=url,
             final_url=final_url,
@@ -138,7 +121,7 @@ class SourceCache:
             fetched_at=time.time(),
             status="ok",
         )
-        atomic_write_json(self.meta_path(url), rec.model_dump())
+        atomic_write_json(self.meta_path(url), rec.model_dump(), indent=1)
         return rec
 
     def put_bytes(self, url: str, data: bytes, content_type: str | None, final_url: str | None = None) -> CacheRecord:
@@ -156,7 +139,7 @@ class SourceCache:
         if self.lookup(url) is not None:
             return
         rec = CacheRecord(url=url, fetched_at=time.time(), status="error", error=error, permanent=permanent)
-        atomic_write_json(self.meta_path(url), rec.model_dump())
+        atomic_write_json(self.meta_path(url), rec.model_dump(), indent=1)
 
     def records(self) -> list[CacheRecord]:
         """Every URL record, oldest first."""
@@ -177,7 +160,7 @@ class SourceCache:
         return data if data.get("version") == version else None
 
     def save_text(self, sha256: str, version: str, payload: dict) -> None:
-        atomic_write_json(self.text_path(sha256), {"version": version, **payload})
+        atomic_write_json(self.text_path(sha256), {"version": version, **payload}, indent=1)
 
 
 def cache_summary(config: IndexConfig) -> dict:

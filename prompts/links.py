@@ -1,4 +1,4 @@
-"""URL helpers: validation, normalisation and arXiv id recognition.
+"""The one URL module: validation, normalisation, arXiv id recognition, and finding/stripping links in text.
 
 Every link an answer may carry comes from the prompt; `normalize_url` is the single definition of
 "the same link" used by the prompt reader, the guard and the evaluation.
@@ -7,7 +7,10 @@ Every link an answer may carry comes from the prompt; `normalize_url` is the sin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
+
+from prompts.instructions import LINK_REMOVED
 
 # New-style ids (0704.0001 onwards: YYMM.NNNN or YYMM.NNNNN) and old-style ones (hep-th/9901001).
 _NEW_ID = r"\d{4}\.\d{4,5}"
@@ -87,3 +90,33 @@ def github_repo(url: str) -> tuple[str, str] | None:
     if repo.endswith(".git"):
         repo = repo[:-4]
     return owner, repo
+
+
+# --- links inside text (answers, quotes, warnings) -------------------------------------------------
+# http(s) URLs and bare www. hosts; trailing punctuation is not part of the link.
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`\]\)]+", re.IGNORECASE)
+_TRAILING = ".,;:!?*_"
+
+
+def find_links(text: str) -> list[str]:
+    """Every link in `text`, in order."""
+    return [m.group(0).rstrip(_TRAILING) for m in _URL.finditer(text)]
+
+
+def strip_links(text: str, allowed: Callable[[str], bool], removed: list[str]) -> str:
+    """Replace every link that `allowed` rejects by LINK_REMOVED; append the removed links to `removed`."""
+
+    def replace(match: re.Match[str]) -> str:
+        raw = match.group(0)
+        link = raw.rstrip(_TRAILING)
+        tail = raw[len(link):]
+        if link.lower().startswith("www."):
+            link_to_check = "https://" + link
+        else:
+            link_to_check = link
+        if allowed(link_to_check):
+            return raw
+        removed.append(link)
+        return LINK_REMOVED + tail
+
+    return _URL.sub(replace, text)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 import time
 
-from agent.answer import CitedSentence, Usage
-from agent.context import AnswerContext, Draft
-from agent.instructions import LOOSELY_RELATED, NOT_COVERED_PHRASE
-from agent.sentences import candidates, pick_diverse
+from agent.answer.context import AnswerContext, Draft
+from agent.answer.schema import CitedSentence, Usage
+from agent.answer.sentences import candidates, pick_diverse
+from prompts.instructions import LOOSELY_RELATED, NOT_COVERED_PHRASE
 
 # A related paper bears on an image super-resolution question directly when its own text is about
 # super-resolution of images (not "super-resolution microscopy", an optical technique).

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.answer import Answer, CitedSentence, Evidence, Reference, TaskPart
-from agent.instructions import NOT_COVERED_PHRASE
-from agent.render import to_json
-from agent.workflow import build_workflow
+from agent.answer.render import to_json
+from agent.answer.schema import Answer, CitedSentence, Evidence, Reference, TaskPart
+from agent.answer.workflow import build_workflow
 from evals.metrics import (
     answer_from_document,
     citation_validity,
@@ -20,6 +19,7 @@ from evals.metrics import (
     support,
 )
 from prompts import load
+from prompts.instructions import NOT_COVERED_PHRASE
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "prompts" / "set" / "001_1e8079f89356a990.txt"  # SISR-HAN-4x, "by 4x", three related papers

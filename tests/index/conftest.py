@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from loopback import LoopbackServer
+from synthetic_pdf import paper_pages, two_column_pdf
 
-from evals.loopback import LoopbackServer
-from evals.synthetic_pdf import paper_pages, two_column_pdf
 from index.config import IndexConfig
 from index.netpolicy import clear_probe_cache
 
@@ -89,7 +89,7 @@ Summary: Dataset distillation condenses large datasets into small synthetic samp
 def serve_prompt_sources(server, paper_pdf: bytes, testdata: Path) -> None:
     """Routes for PROMPT_TEXT: HAN's PDF and README, HiTSR's PDF (its README is missing), and an
     encrypted PDF for the distillation paper (whose abstract the arXiv API gives)."""
-    from evals.loopback import Reply, pdf_reply, text_reply
+    from loopback import Reply, pdf_reply, text_reply
 
     hitsr = two_column_pdf(
         "HiTSR",

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from index.cache import SourceCache, atomic_write_bytes, cache_summary, clear_cache
+from index.cache import SourceCache, cache_summary, clear_cache
 from index.config import IndexConfig
 
 
@@ -48,19 +48,6 @@ def test_failure_never_overwrites_a_good_copy(cache):
     assert cache.known_failure("http://x/b", ttl_s=60) is not None
     assert cache.known_failure("http://x/b", ttl_s=0) is None
     assert [r.url for r in cache.records()] == ["http://x/a", "http://x/b"]
-
-
-def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
-    target = tmp_path / "f.json"
-    atomic_write_bytes(target, b"old")
-
-    def boom(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr("index.cache.os.replace", boom)
-    with pytest.raises(OSError):
-        atomic_write_bytes(target, b"new")
-    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["f.json"]
 
 
 def test_text_cache_is_versioned(cache):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from evals.synthetic_pdf import paper_pages
+from synthetic_pdf import paper_pages
+
 from index.chunk import chunk_id, chunk_pages
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from loopback import Reply, pdf_reply, text_reply
 
-from evals.loopback import Reply, pdf_reply, text_reply
 from index.cache import SourceCache
 from index.errors import FetchError, OfflineError
 from index.fetch import Fetcher, parse_retry_after

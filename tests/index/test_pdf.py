@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from synthetic_pdf import paper_pages, two_column_pdf
 
-from evals.synthetic_pdf import paper_pages, two_column_pdf
 from index.errors import PdfError
 from index.pdf import clean_pages, read_pdf
 from tests.index.conftest import KNOWN_SENTENCE, SECOND_SENTENCE

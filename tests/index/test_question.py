@@ -193,14 +193,17 @@ print(json.dumps({"ids": [[p.id, p.chunk_id] for p in qi.passages()], "stats": q
 @pytest.mark.slow
 def test_two_processes_indexing_at_once(served, config, prompt):
     import json
+    import os
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
     args = [sys.executable, "-c", _CHILD, config.model_dump_json()]
+    env = {**os.environ, "PYTHONPATH": str(root / "tests" / "support")}  # the child imports the loopback fixtures
     procs = [
-        subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+        subprocess.Popen(args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
     ]
     outs = []
     for proc in procs:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import run
+from aisci.cli import run
 from prompts import load, load_set
 
 HAN = ("https://arxiv.org/pdf/2008.08767", "https://github.com/wwlCape/HAN")

@@ -12,8 +12,8 @@ from pathlib import Path
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.context import AnswerContext, Draft
-from agent.instructions import SYSTEM_PROMPT
+from agent.answer.context import AnswerContext, Draft
+from prompts.instructions import SYSTEM_PROMPT
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "prompts" / "set").glob("*.txt"))
 

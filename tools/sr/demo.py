@@ -11,16 +11,14 @@ Both write their PNGs and a result.json into a fresh folder under `out_dir` and 
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 import time
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
+from prompts.files import atomic_write_json
 from tools.sr.config import SAMPLES_DIR, SRConfig
 from tools.sr.errors import BadImage
 from tools.sr.figure import comparison_figure
@@ -68,11 +66,6 @@ def _new_run_dir(out_dir: Path, model: str, stem: str) -> Path:
     raise OSError(f"could not create a fresh run folder under {out_dir}")
 
 
-def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".result.", suffix=".json.part", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2)
-    os.replace(tmp, path)
 
 
 def _check_device(config: SRConfig, device: str | None) -> None:
@@ -100,7 +93,7 @@ def _finish(spec: ModelSpec, runner: SRRunner, stats, run_dir: Path, paths: SRPa
         metrics=metrics, mode=mode, input_size=(lr_hw[1], lr_hw[0]), output_size=(out_hw[1], out_hw[0]),
         method=stats.method, source_image=str(source), weights=str(weights), notes=notes + stats.notes,
     )
-    _write_json(run_dir / "result.json", result.model_dump(mode="json"))
+    atomic_write_json(run_dir / "result.json", result.model_dump(mode="json"))
     return result
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from prompts.files import atomic_file
 from tools.sr.errors import BadImage
 
 MIN_SIDE = 4
@@ -148,13 +148,6 @@ def assemble(rgb: np.ndarray, like: LoadedImage) -> Image.Image:
 
 def save_png(img: Image.Image, path: Path) -> Path:
     """Write a PNG atomically (temp file beside it, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png.part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            img.save(fh, format="PNG")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(path, suffix=".png.part") as (handle, _):
+        img.save(handle, format="PNG")
     return path

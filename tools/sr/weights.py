@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prompts.files import atomic_file
 from tools.sr.config import SRConfig
 from tools.sr.errors import BadWeights, SRError, WeightsNotInstalled
 from tools.sr.zoo import ModelSpec, build_architecture, list_specs
@@ -194,18 +194,12 @@ def ensure_weights(
 
 
 def _atomic_copy_verified(spec: ModelSpec, read_chunks, dest: Path) -> Path:
-    """Stream chunks into a temp file beside `dest`, verify, then os.replace (never half-written)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in read_chunks():
-                out.write(chunk)
-        check_file(spec, Path(tmp))
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Stream chunks into a temp file beside `dest`, verify, then rename (never half-written)."""
+    with atomic_file(dest, suffix=".part") as (out, tmp):
+        for chunk in read_chunks():
+            out.write(chunk)
+        out.flush()
+        check_file(spec, tmp)
     return dest
 
 

@@ -2,7 +2,7 @@
 
 Names follow the public CNAPS model catalogue used by the prompts (`SISR-HAN-2x`, ...). The
 descriptive fields (`input`, `preprocessing`, `output`, `mechanism_keywords`) are facts from the
-authors' releases (docs/sr-models.md) for the answer writer; they are not generated text.
+authors' releases (the README's SR zoo table) for the answer writer; they are not generated text.
 """
 
 from __future__ import annotations

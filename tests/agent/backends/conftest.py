@@ -3,31 +3,17 @@ question index for a seed prompt."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
+import chat_server as chat_server_module
 import pytest
+import scripted_chat
 
-HERE = Path(__file__).resolve().parent
 SEED = "004_22a4445001d39c44.txt"  # recommends SISR-Any-LIIF-EDSR (weights installable offline)
-
-
-def _load_helper(name: str):
-    """Import a helper module of this folder (tests use --import-mode=importlib)."""
-    module_name = f"aisci_tests_backends_{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, HERE / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
 
 
 @pytest.fixture
 def chat_server():
     """A started `ChatServer` (key "test-key", model "test-model"), stopped after the test."""
-    server = _load_helper("chat_server").ChatServer().start()
+    server = chat_server_module.ChatServer().start()
     yield server
     server.stop()
 
@@ -64,4 +50,4 @@ def seed_index(seed_indexes):
 @pytest.fixture
 def scripted():
     """The `scripted_chat` helper module: ScriptedChat, tool_call, final, parts_call, good_parts."""
-    return _load_helper("scripted_chat")
+    return scripted_chat

@@ -1,0 +1,1 @@
+"""Sessions: batch answering into a resumable run file, and multi-turn chat."""
