@@ -8,6 +8,10 @@ Layout under `<cache dir>/sources/`:
 Every write goes to a temporary file in the same folder and is renamed into place, so a crash or a
 second process never sees half a file; a per-URL file lock keeps two processes from downloading
 the same URL at once.
+
+The cache does not trust itself: a blob is used only when its bytes still hash to the recorded
+sha256 (a damaged blob is deleted, so the next fetch replaces it), and a parsed-text entry of the
+wrong shape is deleted and parsed again.
 """
 
 from __future__ import annotations
@@ -46,6 +50,27 @@ def url_key(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# Blobs already verified in this process, by (path, size, mtime, inode): a batch sharing papers
+# hashes each blob once, and a blob changed on disk is hashed again.
+_verified: set[tuple[str, int, int, int]] = set()
+
+
+def _valid_pages(value) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(item, list) and len(item) == 2 and type(item[0]) is int and isinstance(item[1], str)
+        for item in value
+    )
+
+
 class SourceCache:
     """The fetched-sources cache of one cache directory."""
 
@@ -78,17 +103,31 @@ class SourceCache:
             return None
 
     def lookup(self, url: str) -> tuple[CacheRecord, Path] | None:
-        """A successful record of `url` whose blob is present and has the recorded size."""
+        """A successful record of `url` whose blob is present and still hashes to the recorded
+        sha256. A damaged blob is deleted with its record (the next fetch downloads it again)."""
         rec = self.record(url)
         if rec is None or rec.status != "ok" or not rec.sha256:
             return None
         blob = self.blob_path(rec.sha256)
         try:
-            if blob.stat().st_size != rec.size:
-                return None
+            st = blob.stat()
+            key = (str(blob), st.st_size, st.st_mtime_ns, st.st_ino)
+            if key not in _verified:
+                if st.st_size != rec.size or file_sha256(blob) != rec.sha256:
+                    blob.unlink(missing_ok=True)
+                    self.forget(url)
+                    return None
+                _verified.add(key)
         except OSError:
             return None
         return rec, blob
+
+    def forget(self, url: str) -> None:
+        """Drop what the cache knows about `url` (its record), so the next build fetches it again."""
+        try:
+            self.meta_path(url).unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def known_failure(self, url: str, ttl_s: float) -> CacheRecord | None:
         """A permanent failure of `url` recorded less than `ttl_s` seconds ago (not retried)."""
@@ -153,11 +192,30 @@ class SourceCache:
 
     # --- parsed text ----------------------------------------------------------------------------
     def load_text(self, sha256: str, version: str) -> dict | None:
+        """The parsed pages (`{"pages": [[page, text], ...]}`) or parse error (`{"error": reason}`)
+        of a blob, or None. An entry that is unreadable or of the wrong shape is deleted (healed:
+        the caller parses again and saves a good one)."""
+        path = self.text_path(sha256)
         try:
-            data = json.loads(self.text_path(sha256).read_text("utf-8"))
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError):
+            data = None
+        good = isinstance(data, dict) and isinstance(data.get("version"), str) and (
+            _valid_pages(data.get("pages")) if "pages" in data else isinstance(data.get("error"), str) and data["error"]
+        )
+        if not good:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
             return None
         return data if data.get("version") == version else None
+
+    def forget_text(self, sha256: str) -> None:
+        """Drop the parsed text (or remembered parse error) of a blob."""
+        self.text_path(sha256).unlink(missing_ok=True)
 
     def save_text(self, sha256: str, version: str, payload: dict) -> None:
         atomic_write_json(self.text_path(sha256), {"version": version, **payload}, indent=1)

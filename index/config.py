@@ -31,6 +31,9 @@ class IndexConfig(BaseModel):
     host_delay_s: float = Field(default=3.0, ge=0, description="Minimum seconds between requests to one host.")
     allow_loopback: bool = Field(default=False, description="Allow loopback/private addresses (tests).")
     timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one HTTP request.")
+    deadline_s: float = Field(
+        default=120.0, gt=0, description="Longest time one source's download may take in all (retries included)."
+    )
     retries: int = Field(default=3, ge=0, description="Retries of a failed request.")
     backoff_s: float = Field(default=1.0, ge=0, description="First backoff delay; doubles on each retry.")
     max_retry_after_s: float = Field(default=60.0, ge=0, description="Longest Retry-After honoured.")

@@ -25,6 +25,8 @@ from index.pdf import PARSER_VERSION, read_pdf
 from index.sources import Source
 
 MAX_README_CHARS = 200_000
+# Parse failures that say the bytes are damaged, not that the paper is (encrypted or scanned PDFs are).
+_REFETCH_REASONS = ("corrupt or unreadable", "not a PDF file")
 
 FETCHED, CACHED, PAPERS_DIR = "fetched", "cached", "papers-dir"
 SUMMARY_ONLY, ABSTRACT_ONLY, OFFLINE, FAILED = "prompt summary only", "abstract only", "offline", "failed"
@@ -44,6 +46,7 @@ class SourceReport(BaseModel):
     chunks: int = 0
     detail: str = ""
     origins: list[str] = []
+    reason: str = ""  # why a paper's PDF is not indexed (set only then): "HTTP 404", "offline ...", ...
 
 
 @dataclass
@@ -124,7 +127,7 @@ class SourceLoader:
         docs: list[Document] = []
         if source.summary:
             docs.append(Document("prompt-summary", f"summary:{_sha(source.summary)}", [(None, source.summary)]))
-        status, why, pages = None, "", None
+        status, why, pages, fetched_sha = None, "", None, None
         local = find_in_papers_dir(self.config.papers_dir, source.arxiv_id, source.arxiv_version)
         try:
             if local is not None:
@@ -134,6 +137,7 @@ class SourceLoader:
             else:
                 got = self.fetcher.fetch(source.fetch_url, expect_pdf=True)
                 sha, path, name = got.record.sha256 or "", got.path, source.fetch_url
+                fetched_sha = sha
                 status = CACHED if got.from_cache else FETCHED
             text_pages = self._pdf_pages(path, sha, name)
             docs.append(Document("pdf", f"pdf:{sha}", list(text_pages)))
@@ -144,6 +148,12 @@ class SourceLoader:
             status, why = None, exc.reason
         except PdfError as exc:
             status, why = None, f"PDF unreadable: {exc.reason}"
+            if fetched_sha is not None and exc.reason.startswith(_REFETCH_REASONS):
+                # A damaged download (cut short, or a server's error page) is not kept: the next
+                # build fetches it again instead of trusting the cached bytes and their parse error.
+                self.cache.forget(source.fetch_url)
+                self.cache.forget_text(fetched_sha)
+                why += "; it will be fetched again next time"
         except OSError as exc:
             status, why = None, f"cannot read {local}: {exc}"
         if status is not None:
@@ -169,6 +179,7 @@ class SourceLoader:
             status = FAILED
         detail = f"PDF not available ({why})" + (f"; indexed {' and '.join(used)} instead" if used else "")
         loaded.report = self._report(source, status, detail=detail)
+        loaded.report.reason = why
         loaded.documents = docs
         return loaded
 

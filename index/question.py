@@ -9,14 +9,12 @@ questions is fetched, read and embedded once.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from index.cache import SourceCache
 from index.chunk import chunk_pages
 from index.config import IndexConfig
-from index.embed import LocalEmbeddings
 from index.fetch import Fetcher
 from index.loaders import SourceLoader, SourceReport
 from index.netpolicy import allowed_hosts
@@ -25,8 +23,7 @@ from index.sources import Source, resolve
 from index.store import QuestionStore, collection_name
 from index.vectors import VectorCache
 from prompts import Prompt
-
-Progress = Callable[[str, int, int], None]  # (what is happening, step done, steps in all)
+from prompts.progress import Progress
 
 
 def _assign(sources: list[Source], loaded) -> tuple[list[Passage], list[SourceReport]]:
@@ -116,7 +113,6 @@ class QuestionIndex:
             updates["papers_dir"] = Path(papers_dir)
         config = config.model_copy(update=updates) if updates else config
         sources = resolve(prompt, config)
-        steps = len(sources) + 2
         notify = progress or (lambda *_: None)
         cache = SourceCache(config)
         hosts = allowed_hosts([u for s in sources for u in (s.url, s.fetch_url)], config)
@@ -127,7 +123,7 @@ class QuestionIndex:
         with cache.lock(f"question:{prompt.id}"):
             try:
                 for i, source in enumerate(sources):
-                    notify(f"{source.ref}", i, steps)
+                    notify("index: fetch and read sources", i, len(sources))
                     item = loader.load(source)
                     offline_reason = offline_reason or item.offline_reason
                     chunks_of = [
@@ -138,7 +134,8 @@ class QuestionIndex:
             finally:
                 fetcher.close()
             passages, reports = _assign(sources, loaded)
-            notify("storing", len(sources), steps)
+            notify("index: fetch and read sources", len(sources), len(sources))
+            notify("index: embed and store")
             store = QuestionStore(config, collection_name(prompt.id))
             vectors = VectorCache(config.vectors_path)
             embedded = 0
@@ -153,7 +150,7 @@ class QuestionIndex:
                 changes = store.sync({p.chunk_id: (p.text, p.metadata()) for p in passages}, vectors_for)
             finally:
                 vectors.close()
-        notify("done", steps, steps)
+        notify("index: embed and store", 1, 1)
         stats = {
             "seconds": time.perf_counter() - started,
             "passages": len(passages),
@@ -172,6 +169,15 @@ class QuestionIndex:
         """The passage with id `passage_id` (e.g. "S3"), or None."""
         return self._by_id.get(passage_id)
 
+    def _query_vector(self, query: str) -> list[float]:
+        """The query's embedding, from the on-disk vector cache when it was asked before (the same
+        question asked again in a new process then loads no embedding model), else embedded now."""
+        vectors = VectorCache(self.config.vectors_path)
+        try:
+            return vectors.embed([query])[0][0]
+        finally:
+            vectors.close()
+
     def search(self, query: str, k: int = 6, mmr: bool = False, per_source_cap: int | None = 3) -> list[Passage]:
         """The `k` passages most relevant to `query`, with cosine-similarity scores.
 
@@ -181,7 +187,7 @@ class QuestionIndex:
         """
         if k <= 0 or not self._passages or not query.strip():
             return []
-        vector = LocalEmbeddings().embed_query(query)
+        vector = self._query_vector(query)
         fetch_n = min(len(self._passages), max(4 * k, 24))
         hits = [h for h in self.store.query(vector, fetch_n, with_embeddings=mmr) if h[0] in self._by_chunk]
         if mmr and hits:

@@ -4,13 +4,18 @@ collection is still created with our embedding function so Chroma never instanti
 default embedder, and telemetry is off.
 
 A local Chroma database is not safe for two processes writing at once, so every operation on it
-holds an inter-process file lock.
+holds an inter-process file lock. A local database that is damaged (its SQLite file cut short or
+overwritten) heals itself: it is deleted and made afresh, and each question's collection is filled
+again from the cached sources and vectors on its next build. Only when that fails too is it an
+IndexBuildError naming `aisci cache clear`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import shutil
 import threading
 from urllib.parse import urlsplit
 
@@ -21,6 +26,60 @@ from index.embed import MODEL_ID, LocalEmbeddings
 from index.errors import IndexBuildError
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+log = logging.getLogger(__name__)
+_DAMAGE_SIGNS = ("malformed", "not a database", "file is encrypted", "no such table", "database corrupt")
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """True for an error that says the local database's files are damaged (not a busy or missing server)."""
+    text = str(exc).lower()
+    return any(sign in text for sign in _DAMAGE_SIGNS) or type(exc).__name__ == "PanicException"
+
+
+def _chroma_failure(exc: BaseException) -> bool:
+    """Errors chromadb raises for a bad database: every Exception, and the Rust core's panics
+    (which derive from BaseException); never Ctrl-C or SystemExit."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _wipe_local(config: IndexConfig, exc: BaseException) -> None:
+    """Delete a damaged local database (it is derived data) so that it can be made afresh."""
+    log.warning("the Chroma database at %s is damaged (%s); making it afresh", config.chroma_dir, exc)
+    try:
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    except Exception:  # noqa: BLE001 - best effort: a stale cached system would reopen the old files
+        pass
+    try:
+        shutil.rmtree(config.chroma_dir)
+        config.chroma_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise IndexBuildError(f"the Chroma database at {config.chroma_dir} is damaged ({exc}) and cannot be "
+                              f"deleted ({error.strerror or error}); run `aisci cache clear`") from None
+
+
+def _open_local(config: IndexConfig, settings):
+    """A PersistentClient for the local database, healing a damaged one once."""
+    import chromadb
+
+    try:
+        config.chroma_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexBuildError(f"cannot create the Chroma database folder {config.chroma_dir} "
+                              f"({exc.strerror or exc})") from None
+    for attempt in range(2):
+        try:
+            return chromadb.PersistentClient(path=str(config.chroma_dir), settings=settings)
+        except BaseException as exc:
+            if not _chroma_failure(exc):
+                raise
+            if attempt == 0 and _is_damage(exc):
+                _wipe_local(config, exc)
+                continue
+            raise IndexBuildError(f"cannot open the Chroma database at {config.chroma_dir} ({exc}); "
+                                  "`aisci cache clear` deletes it (it is rebuilt from the cache)") from None
+    raise AssertionError("unreachable")
 
 _clients: dict[str, object] = {}
 _clients_lock = threading.Lock()
@@ -96,8 +155,7 @@ def chroma_client(config: IndexConfig):
             except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds here
                 raise IndexBuildError(f"Chroma server at {config.chroma_url} is not reachable ({exc})") from None
         else:
-            config.chroma_dir.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(config.chroma_dir), settings=settings)
+            client = _open_local(config, settings)
         _clients[key] = client
         return client
 
@@ -121,6 +179,16 @@ class QuestionStore:
         self._open()
 
     def _open(self) -> None:
+        try:
+            self._get_collection()
+        except BaseException as exc:
+            if not _chroma_failure(exc) or isinstance(exc, IndexBuildError):
+                raise
+            if self.config.chroma_url or not _is_damage(exc):
+                raise IndexBuildError(f"cannot open the Chroma collection {self.name} ({exc})") from None
+            self._heal(exc)
+
+    def _get_collection(self) -> None:
         with self.lock():
             self.collection = self.client.get_or_create_collection(
                 self.name,
@@ -128,6 +196,20 @@ class QuestionStore:
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embedding_model": MODEL_ID},
             )
+
+    def _heal(self, exc: BaseException) -> None:
+        """Make a damaged local database afresh and open the collection again (empty: `sync` fills it)."""
+        with self.lock():
+            drop_client(self.config)
+            _wipe_local(self.config, exc)
+        self.client = chroma_client(self.config)
+        try:
+            self._get_collection()
+        except BaseException as again:
+            if not _chroma_failure(again):
+                raise
+            raise IndexBuildError(f"the Chroma database at {self.config.chroma_dir} is damaged and could not be "
+                                  f"rebuilt ({again}); run `aisci cache clear`") from None
 
     def reload(self) -> None:
         """Reopen the database: a local Chroma keeps its vector index in memory, so another process's

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from prompts.errors import PromptFormatError
 from prompts.links import arxiv_id, is_http_url, normalize_url
 from prompts.model import ModelRef, PaperRef, Prompt
+from prompts.text import display_path
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +48,51 @@ def prompt_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def load(path: str | Path) -> Prompt:
-    """Read and parse one prompt file. Raises `PromptFormatError` for anything malformed."""
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is ("a directory", "a FIFO (named pipe)", ...), None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
+
+
+def read_prompt_bytes(path: str | Path) -> bytes:
+    """The bytes of a prompt file, at most MAX_PROMPT_BYTES. Only a regular file is read: a FIFO would
+    hang and /dev/zero never ends, so anything else is a `PromptFormatError` (one line), and the
+    file is opened non-blocking and checked again, in case it was swapped after the first look."""
     path = Path(path)
+    shown = display_path(path)
     try:
-        if path.is_dir():
-            raise PromptFormatError(str(path), 0, "expected a prompt file, found a directory")
-        size = path.stat().st_size
-        if size > MAX_PROMPT_BYTES:
-            raise PromptFormatError(str(path), 0, f"file is {size} bytes; expected at most {MAX_PROMPT_BYTES}")
-        data = path.read_bytes()
+        kind = _kind(os.stat(path).st_mode)
+        if kind is not None:
+            raise PromptFormatError(shown, 0, f"expected a regular prompt file, found {kind}")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            kind = _kind(info.st_mode)
+            if kind is not None:
+                raise PromptFormatError(shown, 0, f"expected a regular prompt file, found {kind}")
+            if info.st_size > MAX_PROMPT_BYTES:
+                raise PromptFormatError(shown, 0, f"file is {info.st_size} bytes; expected at most {MAX_PROMPT_BYTES}")
+            data = handle.read(MAX_PROMPT_BYTES + 1)  # a file growing while it is read stays bounded
     except OSError as exc:
-        raise PromptFormatError(str(path), 0, f"cannot read the file ({exc.strerror or exc})") from None
-    return parse(data, path=str(path))
+        raise PromptFormatError(shown, 0, f"cannot read the file ({exc.strerror or exc})") from None
+    if len(data) > MAX_PROMPT_BYTES:
+        raise PromptFormatError(shown, 0, f"file is over {MAX_PROMPT_BYTES} bytes")
+    return data
+
+
+def load(path: str | Path) -> Prompt:
+    """Read and parse one prompt file. Raises `PromptFormatError` for anything malformed, for a file
+    that is not a regular file, and for one that cannot be read."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise PromptFormatError(repr(path)[:80], 0, "expected the path of a prompt file")
+    return parse(read_prompt_bytes(path), path=display_path(Path(path)))
 
 
 def load_set(directory: str | Path) -> list[Prompt]:
@@ -209,7 +244,10 @@ def _link(entry: _Entry, key: str, path: str, required: bool) -> str | None:
             raise PromptFormatError(path, lineno, f"expected a URL after '{label}:'")
         return None
     if not is_http_url(value):
-        raise PromptFormatError(path, lineno, f"expected an http(s) URL after '{label}:', found {value[:80]!r}")
+        raise PromptFormatError(
+            path, lineno, f"expected an http(s) URL after '{label}:' (a plain one: no spaces, invisible characters, "
+            f"user info or backslashes), found {value[:80]!r}"
+        )
     return value
 
 

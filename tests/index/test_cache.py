@@ -29,6 +29,8 @@ def test_blob_damaged_or_missing_is_a_miss(cache):
     rec = cache.put_bytes("http://x/a", b"hello", None)
     cache.blob_path(rec.sha256).write_bytes(b"hel")
     assert cache.lookup("http://x/a") is None
+    assert not cache.blob_path(rec.sha256).exists(), "a damaged blob is deleted, so the next fetch replaces it"
+    rec = cache.put_bytes("http://x/a", b"hello", None)
     cache.blob_path(rec.sha256).unlink()
     assert cache.lookup("http://x/a") is None
 
@@ -68,3 +70,22 @@ def test_clear_keeps_other_users_of_the_cache_dir(tmp_path):
     assert config.sources_dir in removed and not config.sources_dir.exists()
     assert not config.vectors_path.exists() and weights.exists()
     assert clear_cache(config) == []
+
+
+def test_a_blob_is_checked_against_its_sha256(cache):
+    # Same size, other bytes: the size check alone would trust it (issue 11).
+    rec = cache.put_bytes("http://x/a", b"hello world", None)
+    cache.blob_path(rec.sha256).write_bytes(b"HELLO WORLD")
+    assert cache.lookup("http://x/a") is None
+    assert not cache.blob_path(rec.sha256).exists() and cache.record("http://x/a") is None
+    good = cache.put_bytes("http://x/a", b"hello world", None)
+    assert cache.lookup("http://x/a")[1].read_bytes() == b"hello world" and good.sha256 == rec.sha256
+
+
+@pytest.mark.parametrize("entry", ['[]', '"x"', '{"version": "pdf-1", "pages": {"1": "x"}}',
+                                   '{"version": "pdf-1", "pages": [[1, 2]]}', '{"version": "pdf-1"}', "{bad"])
+def test_text_entries_of_the_wrong_shape_are_dropped(cache, entry):
+    path = cache.text_path("ab" * 32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(entry)
+    assert cache.load_text("ab" * 32, "pdf-1") is None and not path.exists()

@@ -247,3 +247,146 @@ def test_transient_failures_are_not_remembered(server, config):
         fetcher.fetch(f"{server.url}/pdf/20", expect_pdf=True)
     assert cache.record(f"{server.url}/pdf/20").permanent is False
     assert fetcher.fetch(f"{server.url}/pdf/20", expect_pdf=True).path.read_bytes() == PDF
+
+
+# --- compressed bodies, the overall deadline, truncated PDFs, the address policy (issue 11) --------
+REAL_PDF = b"%PDF-1.4\n" + b"1 0 obj << >> endobj\n" * 200 + b"trailer << >>\n%%EOF\n"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_compressed_bodies_are_fetched_whole(server, config, encoding):
+    import gzip
+    import zlib
+
+    body = gzip.compress(REAL_PDF) if encoding == "gzip" else zlib.compress(REAL_PDF)
+    assert len(body) < len(REAL_PDF) // 5  # Content-Length (compressed) is far below the decoded size
+    server.route("/pdf/gz", Reply(body=body, content_type="application/pdf", headers={"Content-Encoding": encoding}))
+    fetcher, cache = make(config)
+    got = fetcher.fetch(f"{server.url}/pdf/gz", expect_pdf=True)
+    assert got.path.read_bytes() == REAL_PDF and got.record.size == len(REAL_PDF)
+    assert fetcher.fetch(f"{server.url}/pdf/gz", expect_pdf=True).from_cache and server.hits("/pdf/gz") == 1
+    assert_clean(cache)
+
+
+def test_compressed_body_cut_short_is_truncated(server, config):
+    import gzip
+
+    body = gzip.compress(REAL_PDF + bytes(range(256)) * 40)
+    server.route("/pdf/gzcut", Reply(body=body, content_type="application/pdf",
+                                     headers={"Content-Encoding": "gzip"}, truncate_at=len(body) // 2))
+    fetcher, cache = make(config)
+    with pytest.raises(FetchError, match="connection failed|truncated|bad response"):
+        fetcher.fetch(f"{server.url}/pdf/gzcut", expect_pdf=True)
+    assert blobs(cache) == []
+    assert_clean(cache)
+
+
+def test_compression_bomb_hits_the_decoded_size_cap(server, config):
+    import gzip
+
+    config = config.model_copy(update={"max_download_mb": 0.05})
+    bomb = gzip.compress(b"%PDF-1.4\n" + b"\0" * 2_000_000)  # 2 MB decoded, a few KB on the wire
+    server.route("/pdf/bomb", Reply(body=bomb, content_type="application/pdf", headers={"Content-Encoding": "gzip"}))
+    fetcher, cache = make(config)
+    with pytest.raises(FetchError, match="larger than the 0.05 MB limit"):
+        fetcher.fetch(f"{server.url}/pdf/bomb", expect_pdf=True)
+    assert blobs(cache) == []
+
+
+def test_a_dripping_server_is_cut_off_at_the_deadline(server, config):
+    # 1 byte every 0.2 s never trips the 2 s read timeout; the deadline for the source ends it.
+    config = config.model_copy(update={"deadline_s": 1.5, "retries": 3})
+    server.route("/pdf/drip", Reply(body=REAL_PDF, content_type="application/pdf", drip_s=0.2))
+    fetcher, cache = make(config)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"within 1.5 s, the limit for one source \(AISCI_FETCH_DEADLINE_S\)"):
+        fetcher.fetch(f"{server.url}/pdf/drip", expect_pdf=True)
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.0, f"retries x timeout would be far longer; took {elapsed:.1f} s"
+    assert server.hits("/pdf/drip") == 1 and blobs(cache) == []
+    assert_clean(cache)
+
+
+def test_the_deadline_bounds_retries_and_their_backoff(server, config):
+    config = config.model_copy(update={"deadline_s": 1.0, "retries": 5, "backoff_s": 0.4})
+    server.route("/pdf/flaky", Reply(status=503))
+    fetcher, _ = make(config)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="HTTP 503; no complete download within 1 s"):
+        fetcher.fetch(f"{server.url}/pdf/flaky", expect_pdf=True)
+    assert time.monotonic() - started < 1.5 and server.hits("/pdf/flaky") < 6
+
+
+def test_truncated_pdf_with_status_200_is_retried_and_never_cached(server, config):
+    cut = REAL_PDF[: len(REAL_PDF) // 2]  # a consistent Content-Length: only the missing %%EOF tells
+    server.route("/pdf/cut", pdf_reply(cut), pdf_reply(cut), pdf_reply(cut), pdf_reply(REAL_PDF))
+    fetcher, cache = make(config)
+    with pytest.raises(FetchError, match=r"truncated PDF \(no %%EOF marker at its end\) \(after 3 attempts\)"):
+        fetcher.fetch(f"{server.url}/pdf/cut", expect_pdf=True)
+    assert blobs(cache) == [] and cache.lookup(f"{server.url}/pdf/cut") is None
+    got = fetcher.fetch(f"{server.url}/pdf/cut", expect_pdf=True)  # fetched again, now whole
+    assert got.path.read_bytes() == REAL_PDF and server.hits("/pdf/cut") == 4
+
+
+def test_a_damaged_cached_blob_is_fetched_again(server, config):
+    server.route("/pdf/heal", pdf_reply(REAL_PDF))
+    fetcher, cache = make(config)
+    first = fetcher.fetch(f"{server.url}/pdf/heal", expect_pdf=True)
+    damaged = bytearray(REAL_PDF)
+    damaged[100] ^= 0xFF  # same size, other bytes: only the sha256 tells
+    first.path.write_bytes(bytes(damaged))
+    again = make(config)[0].fetch(f"{server.url}/pdf/heal", expect_pdf=True)
+    assert not again.from_cache and again.path.read_bytes() == REAL_PDF and server.hits("/pdf/heal") == 2
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "0x7f000001", "127.1", "0177.0.0.1", "localhost",
+                                  "0.0.0.0"])
+def test_private_addresses_are_refused_before_any_socket(config, host):
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        url = f"http://{host}:{port}/pdf/1"
+        policy = config.model_copy(update={"allow_loopback": False})
+        fetcher, _ = make(policy, [url])
+        with pytest.raises(FetchError, match="refused: .*private or loopback") as info:
+            fetcher.fetch(url, expect_pdf=True)
+        assert not isinstance(info.value, OfflineError) and fetcher.requests == 0
+        listener.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing ever connected: not the probe, not a request
+    # A closed port reads the same: the answer says nothing about what listens there.
+    closed, _ = make(policy, [f"http://{host}:9/pdf/1"])
+    with pytest.raises(FetchError) as other:
+        closed.fetch(f"http://{host}:9/pdf/1", expect_pdf=True)
+    assert other.value.reason.replace(":9/", f":{port}/") == info.value.reason
+
+
+def test_a_name_that_turns_loopback_at_connect_time_is_refused(server, config, monkeypatch):
+    # DNS rebinding: the name resolves to a public address when the hop is checked and to loopback
+    # when the client connects. The client's own connect-time check refuses it: no request is made.
+    import socket
+
+    import index.netpolicy as netpolicy
+
+    port = int(server.url.rsplit(":", 1)[1])
+    calls = []
+    real = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.test":
+            return real(host, *args, **kwargs)
+        calls.append(host)
+        address = "93.184.216.34" if len(calls) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(netpolicy.socket, "getaddrinfo", rebinding)
+    policy = config.model_copy(update={"allow_loopback": False})
+    url = f"http://rebind.test:{port}/pdf/r"
+    fetcher, _ = make(policy, [url])
+    server.route("/pdf/r", pdf_reply(REAL_PDF))
+    with pytest.raises(FetchError, match="refused: host rebind.test resolves to a private or loopback address"):
+        fetcher._download(url, True, time.monotonic() + 5)  # the hop check passes; the connect does not
+    assert len(calls) == 2 and server.hits("/pdf/r") == 0

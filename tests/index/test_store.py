@@ -153,3 +153,48 @@ def served_prompt(server, warm_config, paper_pdf, testdata_dir):
 
     serve_prompt_sources(server, paper_pdf, testdata_dir)
     return warm_config, parse(PROMPT_TEXT, path="test-prompt.txt")
+
+
+# --- a damaged local database heals itself (issue 11) -----------------------------------------------
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_chroma_database_heals(tmp_path, damage):
+    from index.store import drop_client
+
+    config = IndexConfig(cache_dir=tmp_path)
+    store = QuestionStore(config, "q-heal")
+    store.sync({"a": ("alpha", {"id": "S1"}), "b": ("beta", {"id": "S2"})}, lambda texts: [unit(1), unit(2)][: len(texts)])
+    drop_client(config)  # as a new process would find it
+    db = config.chroma_dir / "chroma.sqlite3"
+    data = db.read_bytes()
+    db.write_bytes(b"garbage " * 2000 if damage == "garbage" else data[: len(data) // 3])
+    healed = QuestionStore(config, "q-heal")  # no traceback: the database is made afresh
+    assert healed.count() == 0
+    healed.sync({"a": ("alpha", {"id": "S1"})}, lambda texts: [unit(1)])
+    assert healed.query(unit(1), 1)[0][0] == "a"
+    drop_client(config)
+
+
+def test_a_damaged_chroma_database_heals_during_a_build(tmp_path, server, paper_pdf, testdata_dir):
+    from index.store import drop_client
+    from tests.index.conftest import serve_prompt_sources
+
+    serve_prompt_sources(server, paper_pdf, testdata_dir)
+    config = IndexConfig(cache_dir=tmp_path, arxiv_base_url=server.url, github_raw_base_url=server.url,
+                         allow_loopback=True, host_delay_s=0.0, timeout_s=5.0, retries=1)
+    prompt = parse(PROMPT_TEXT, path="p.txt")
+    first = QuestionIndex.build(prompt, config)
+    drop_client(config)
+    (config.chroma_dir / "chroma.sqlite3").write_bytes(b"\x00" * 4096)
+    second = QuestionIndex.build(prompt, config)
+    assert second.stats["added"] == len(second.passages()) == len(first.passages())
+    assert second.stats["embedded"] == 0, "vectors come from the vector cache: nothing is embedded again"
+    assert KNOWN_SENTENCE in second.search(PARAPHRASE, k=3)[0].text
+    drop_client(config)
+
+
+def test_a_chroma_folder_that_cannot_be_made_is_one_line(tmp_path):
+    config = IndexConfig(cache_dir=tmp_path)
+    config.chroma_dir.parent.mkdir(parents=True, exist_ok=True)
+    config.chroma_dir.write_text("a file where the database folder should be")
+    with pytest.raises(IndexBuildError, match="cannot create the Chroma database folder"):
+        QuestionStore(config, "q-x")

@@ -42,3 +42,67 @@ def test_binary_fuzz(data):
 @given(st.text(max_size=400))
 def test_text_fuzz(text):
     _check(text)
+
+
+# --- files: any name (UTF-8 or not), any kind (issue 11) --------------------------------------------
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from special_files import within  # noqa: E402
+
+from prompts import load  # noqa: E402
+
+_NAMES = st.binary(min_size=1, max_size=24).filter(lambda b: b"/" not in b and b"\0" not in b and b not in (b".", b".."))
+_KINDS = st.sampled_from(["regular", "fifo", "socket", "dir", "symlink-to-zero", "symlink-to-fifo", "dangling", "empty"])
+_BODIES = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=20), max_size=25).map("\n".join)
+
+
+def _make(path: Path, kind: str, body: str):
+    if kind == "regular":
+        path.write_text(body, encoding="utf-8", errors="surrogateescape")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        import socket
+
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(os.fsencode(path))
+        return sock
+    elif kind == "dir":
+        path.mkdir()
+    elif kind == "dangling":
+        path.symlink_to(path.with_name("missing-target"))
+    else:
+        target = Path("/dev/zero") if kind == "symlink-to-zero" else path.with_name("fifo-target")
+        if kind == "symlink-to-fifo":
+            os.mkfifo(target)
+        path.symlink_to(target)
+    return None
+
+
+def _load_file(path: Path) -> None:
+    try:
+        prompt = load(path)
+    except PromptFormatError as err:
+        text = str(err)
+        text.encode("utf-8")  # printable as one line, whatever the name's bytes
+        assert "\n" not in text.split(": ", 1)[0]
+        return
+    assert isinstance(prompt, Prompt)
+    prompt.path.encode("utf-8")
+    prompt.model_dump_json()
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=_NAMES, kind=_KINDS, body=_BODIES)
+def test_any_file_name_and_kind(tmp_path_factory, name, kind, body):
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = Path(os.fsdecode(os.fsencode(folder) + b"/" + name))
+    sock = _make(path, kind, body)
+    try:
+        within(5, lambda: _load_file(path))  # a FIFO or /dev/zero must never hang or exhaust memory
+    finally:
+        if sock is not None:
+            sock.close()

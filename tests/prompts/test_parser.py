@@ -158,3 +158,58 @@ def test_injection_in_summary_is_kept_as_data():
     prompt = parse(make(MODEL, papers))
     assert "evil.example" in prompt.papers[0].summary
     assert not prompt.is_allowed_link("https://evil.example")
+
+
+# --- special files and names that are not UTF-8 (issue 11) ------------------------------------------
+from special_files import make_fifo, make_socket, non_utf8_name, within  # noqa: E402
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "dev-null", "socket", "dir", "symlink-to-fifo", "symlink-to-zero"])
+def test_special_files_are_refused_in_one_line_without_reading(tmp_path, kind):
+    if kind == "fifo":
+        path = make_fifo(tmp_path)
+    elif kind == "dev-zero":
+        path = Path("/dev/zero")
+    elif kind == "dev-null":
+        path = Path("/dev/null")
+    elif kind == "socket":
+        path, _sock = make_socket(tmp_path)
+    elif kind == "dir":
+        path = tmp_path
+    else:
+        path = tmp_path / "link.txt"
+        path.symlink_to(make_fifo(tmp_path) if kind == "symlink-to-fifo" else Path("/dev/zero"))
+    with pytest.raises(PromptFormatError) as err:
+        within(5, lambda: load(path))
+    message = str(err.value)
+    assert "expected a regular prompt file, found" in message and "\n" not in message
+    assert err.value.line == 0
+
+
+def test_a_name_that_is_not_utf8_is_shown_printably(tmp_path):
+    path = non_utf8_name(tmp_path)
+    path.write_text(make(MODEL), encoding="utf-8")
+    prompt = load(path)
+    assert "\\xe9" in prompt.path and prompt.path.encode("utf-8")  # printable, encodable, JSON-safe
+    prompt.model_dump_json()
+    bad = non_utf8_name(tmp_path, stem=b"bad-\xff")
+    bad.write_bytes(b"no models here")
+    with pytest.raises(PromptFormatError) as err:
+        load(bad)
+    str(err.value).encode("utf-8")  # never a UnicodeEncodeError when printed
+    assert "bad-\\xff.txt" in str(err.value)
+
+
+def test_a_path_of_the_wrong_type_is_a_format_error():
+    with pytest.raises(PromptFormatError, match="expected the path of a prompt file"):
+        load(["a", "list"])
+
+
+@pytest.mark.parametrize("url", [
+    "https://evil.example\\@arxiv.org/pdf/2008.08767", "https://user@arxiv.org/pdf/2008.08767",
+    "https://arxiv.org/pdf/2008.08767\u200b", "https://arxiv.org/pdf/<x>", "https:arxiv.org/pdf/2008.08767",
+    "https://arxiv.org/pdf/2008.08767\"onmouseover=x",
+])
+def test_urls_a_browser_would_read_differently_are_refused(url):
+    with pytest.raises(PromptFormatError, match="expected an http\\(s\\) URL after 'Paper:'"):
+        parse(make(f"Model: M\nPaper: {url}\n"), path="u.txt")
