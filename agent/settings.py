@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     allow_loopback: bool = Field(default=False, description="Allow fetching from loopback/private addresses (tests).")
     fetch_timeout_s: float = Field(default=30.0, description="Timeout of one HTTP request, in seconds.")
     fetch_retries: int = Field(default=3, description="Retries of a failed HTTP request (exponential backoff).")
+    fetch_deadline_s: float = Field(
+        default=120.0, gt=0,
+        description="Longest time one source's download may take in all (retries, redirects and a server that "
+        "sends slowly included), in seconds.",
+    )
     max_download_mb: float = Field(default=50.0, description="Largest file fetched, in MB (streamed; larger is refused).")
     chroma_url: str | None = Field(
         default=None, description="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of the local database."
@@ -103,6 +108,11 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         default=40_000_000, description="Largest input image accepted, in pixels (guards against decompression bombs)."
     )
+    max_sr_gflop: float | None = Field(
+        default=None, gt=0,
+        description="Most work one SR run may do, in GFLOP (output pixels × the model's cost per pixel), checked "
+        "before it starts; default 10000 on the CPU (a few minutes), 500000 on CUDA. Raise it for bigger runs.",
+    )
     set5_dir: Path | None = Field(
         default=None,
         description="Set5 folder (HR/ and LR_bicubic/X<s>/) for `aisci sr-eval --set5` (default: ../shared/testdata/sr/set5).",
@@ -110,6 +120,25 @@ class Settings(BaseSettings):
     sr_dtype: str = Field(
         default="auto",
         description="Precision of SR models: auto (float16 on CUDA, float32 on CPU), float32, float16, bfloat16.",
+    )
+    max_weights_mb: float = Field(
+        default=2048.0, description="Largest SR weights download (a file or the authors' archive), in MB."
+    )
+    weights_loopback_url: str | None = Field(
+        default=None,
+        description="Tests only: with AISCI_ALLOW_LOOPBACK=1, SR weights downloads for the authors' hosts go to this "
+        "loopback server (host as the first path segment); refused without AISCI_ALLOW_LOOPBACK.",
+    )
+
+    # --- the web app (aisci serve) -------------------------------------------------------------
+    web_max_upload_mb: float = Field(
+        default=10.0, gt=0, description="`aisci serve`: largest upload (an image or a prompt file), in MB."
+    )
+    web_max_image_pixels: int = Field(
+        default=4_000_000, gt=0, description="`aisci serve`: largest image accepted by Run the model, in pixels."
+    )
+    web_queue_size: int = Field(
+        default=8, gt=0, description="`aisci serve`: jobs that may wait in each queue (LLM, SR); more are refused."
     )
 
     def index_config(self) -> "IndexConfig":  # noqa: F821, UP037 - imported inside (index is a lower layer)
@@ -126,6 +155,7 @@ class Settings(BaseSettings):
             allow_loopback=self.allow_loopback,
             timeout_s=self.fetch_timeout_s,
             retries=self.fetch_retries,
+            deadline_s=self.fetch_deadline_s,
             max_download_mb=self.max_download_mb,
             chroma_url=self.chroma_url,
         )
@@ -140,7 +170,14 @@ class Settings(BaseSettings):
             device=self.device,
             dtype=self.sr_dtype,
             max_image_pixels=self.max_image_pixels,
+            max_work_gflop=self.max_sr_gflop,
             no_download=self.no_download or self.offline,
+            offline=self.offline,
+            allow_loopback=self.allow_loopback,
+            weights_loopback_url=self.weights_loopback_url,
+            max_weights_mb=self.max_weights_mb,
+            download_timeout_s=self.fetch_timeout_s,
+            download_retries=self.fetch_retries,
             input_dir=self.input_dir,
             output_dir=self.output_dir,
         )

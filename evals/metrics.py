@@ -15,7 +15,8 @@ becomes an Answer through `answer_from_document`. Definitions:
   cited passages;
 - outside knowledge: well-known model names in the answer that the prompt, the cited passages and
   the question's sources (when known) never name;
-- task fidelity: the scale the question states appears in the task part;
+- task fidelity and the other reader-facing metrics (key facts, broken sentences, copying, direct
+  answer, language): see evals/quality.py;
 - refusal: when the question names a model the prompt and its sources do not provide, the answer
   carries the "not covered" statement naming it;
 - demo and cost: whether the SR demo ran and its PSNR gain over bicubic; seconds per stage, tokens.
@@ -30,9 +31,9 @@ from pydantic import BaseModel, Field
 
 from agent.answer.render import to_markdown
 from agent.answer.schema import Answer, Evidence
-from agent.answer.workflow import question_scale
 from agent.grounding.scope import uncovered_models
 from agent.grounding.vocabulary import model_names_in
+from evals.quality import quality_fields
 from prompts import Prompt, normalize_url
 from prompts.instructions import NOT_COVERED_PHRASE
 from prompts.links import find_links
@@ -61,7 +62,20 @@ class AnswerScore(BaseModel):
     coverage: float | None = None
     support: list[float] = Field(default_factory=list, description="One similarity per cited sentence.")
     outside_names: list[str] = Field(default_factory=list)
-    task_fidelity: bool | None = None
+    task_fidelity: bool | None = None  # part 1 is the user's task: no drift, the right family, the stated scale
+    task_scale: bool | None = None
+    task_drift: bool | None = None
+    task_similarity: list[float] = Field(default_factory=list, description="Part 1 vs (question, closest related summary).")
+    task_family: bool | None = None
+    key_fact_recall: float | None = None
+    missing_facts: list[str] = Field(default_factory=list)
+    broken: list[str] = Field(default_factory=list, description="Sentences of parts 1-3 cut off or ending in an ellipsis.")
+    copying: float | None = None
+    direct_answer: bool | None = None
+    direct_answer_problem: str = ""
+    language: str | None = None
+    language_ok: bool | None = None
+    language_share: float | None = None
     refusal_expected: list[str] = Field(default_factory=list)
     refusal_present: bool | None = None
     demo_ran: bool = False
@@ -116,7 +130,7 @@ def link_recall(links: list[str], prompt: Prompt) -> tuple[float, list[str]]:
 def _cited_texts(answer: Answer) -> list[tuple[str, list[str]]]:
     """(text, citations) of every sentence that can cite: task summary, steps, reference lines."""
     items = [(answer.task.summary.text, answer.task.summary.citations)]
-    items += [(s.text, s.citations) for s in answer.workflow.steps]
+    items += [(s.text, s.citations) for s in [*answer.workflow.direct_answer, *answer.workflow.steps]]
     items += [(r.relevance, r.citations) for r in answer.references]
     return items
 
@@ -131,7 +145,7 @@ def citation_validity(answer: Answer) -> tuple[float, int, list[str]]:
 
 def coverage(answer: Answer) -> float | None:
     """Share of parts 1–2 sentences that carry a citation ("not covered" statements excluded)."""
-    sentences = [answer.task.summary, *answer.workflow.steps]
+    sentences = [answer.task.summary, *answer.workflow.direct_answer, *answer.workflow.steps]
     counted = [s for s in sentences if s.text.strip() and not s.text.startswith(NOT_COVERED_PHRASE)]
     if not counted:
         return None
@@ -168,7 +182,8 @@ def support(answer: Answer, embeddings) -> list[float]:
 
 def answer_text(answer: Answer) -> str:
     """Everything the answer says in its own words (no evidence quotes)."""
-    parts = [answer.task.summary.text, *answer.task.sub_goals, *(s.text for s in answer.workflow.steps)]
+    parts = [answer.task.summary.text, *answer.task.sub_goals]
+    parts += [s.text for s in [*answer.workflow.direct_answer, *answer.workflow.steps]]
     parts += [n.label for n in answer.workflow.nodes]
     parts += [f"{r.title} {r.relevance}" for r in answer.references]
     parts += answer.refused
@@ -189,18 +204,6 @@ def outside_names(answer: Answer, prompt: Prompt, source_names: Iterable[str] = 
     for ev in answer.evidence:
         grounded |= model_names_in(ev.quote)
     return sorted(model_names_in(answer_text(answer)) - grounded)
-
-
-def task_fidelity(answer: Answer, prompt: Prompt) -> bool | None:
-    """Whether the task part keeps the scale the question states (None when it states none)."""
-    scale = question_scale(prompt.question)
-    if scale is None:
-        return None
-    if answer.task.scale is not None and abs(answer.task.scale - scale) < 1e-6:
-        return True
-    text = f"{answer.task.summary.text} {' '.join(answer.task.sub_goals)}"
-    pattern = rf"(?:[x×]\s?{scale:g}\b|\b{scale:g}\s?(?:x|×|times|-fold)(?![a-wyz]))"
-    return re.search(pattern, text, re.IGNORECASE) is not None
 
 
 def refusal(answer: Answer, prompt: Prompt, source_names: Iterable[str] = ()) -> tuple[list[str], bool | None]:
@@ -241,10 +244,11 @@ def score_answer(answer: Answer, prompt: Prompt, embeddings=None, source_names: 
         link_precision=precision, links=len(links), outside_links=outside, link_recall=recall, missing_links=missing,
         citation_validity=validity, citations=n_citations, invalid_citations=invalid, coverage=coverage(answer),
         support=support(answer, embeddings) if embeddings is not None else [],
-        outside_names=outside_names(answer, prompt, source_names), task_fidelity=task_fidelity(answer, prompt),
+        outside_names=outside_names(answer, prompt, source_names),
         refusal_expected=expected, refusal_present=present, demo_ran=ran, psnr_gain=gain,
         seconds=dict(seconds if seconds is not None else answer.usage.seconds),
         tokens=answer.usage.prompt_tokens + answer.usage.completion_tokens,
+        **quality_fields(answer, prompt, embeddings, prompt_path),
     )
 
 
@@ -257,7 +261,7 @@ def answer_from_document(doc: dict) -> Answer:
         "prompt_id": doc["prompt_id"], "question": doc.get("question", ""), "backend": doc.get("backend", ""),
         "task": doc["task"],
         "workflow": {"nodes": workflow.get("nodes", []), "edges": workflow.get("edges", []),
-                     "steps": workflow.get("steps", [])},
+                     "direct_answer": workflow.get("direct_answer", []), "steps": workflow.get("steps", [])},
         "references": doc.get("references", []), "evidence": evidence, "demo": doc.get("demo"),
         "notices": doc.get("notices", []), "warnings": doc.get("warnings", []), "refused": doc.get("refused", []),
         "usage": doc.get("usage") or {},

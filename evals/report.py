@@ -4,11 +4,12 @@ both written atomically."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.metrics import AnswerScore
-from evals.runner import EvalResult, aggregate_line, percentile
+from evals.runner import EvalError, EvalResult, aggregate_line, percentile
 from prompts.files import atomic_write_text
 
 
@@ -54,18 +55,48 @@ def problems(score: AnswerScore) -> list[str]:
         lines.append(f"citations that do not resolve: {', '.join(score.invalid_citations)}")
     if score.outside_names:
         lines.append(f"model names from outside the sources: {', '.join(score.outside_names)}")
-    if score.task_fidelity is False:
-        lines.append("the task part does not keep the question's scale")
     if score.refusal_present is False:
         lines.append(f"no 'not covered' statement for: {', '.join(score.refusal_expected)}")
+    return lines + reader_problems(score)
+
+
+def reader_problems(score: AnswerScore) -> list[str]:
+    """What a reader would find wrong: drift, the wrong task, missing facts, cut sentences, no
+    direct answer, the wrong language."""
+    lines = []
+    if score.task_drift:
+        lines.append(f"part 1 drifted to a related paper (similarity to the question {score.task_similarity[0]:.2f}, "
+                     f"to a related summary {score.task_similarity[1]:.2f})")
+    if score.task_family is False:
+        lines.append("part 1 does not name the model's image task")
+    if score.task_scale is False:
+        lines.append("the task part does not keep the question's scale")
+    if score.missing_facts:
+        lines.append(f"key facts not conveyed: {'; '.join(score.missing_facts)}")
+    lines += [f"broken sentence: “{text}”" for text in score.broken]
+    if score.direct_answer is False:
+        lines.append(f"no direct answer: {score.direct_answer_problem}")
+    if score.language_ok is False:
+        lines.append(f"parts 1-2 are not in the question's language ({score.language}: {score.language_share:.0%} of letters)")
     return lines
+
+
+def reader_row(score: AnswerScore) -> str:
+    """One Markdown table row of the reader-facing metrics."""
+    if score.status != "ok":
+        return f"| {_name(score)} | " + " | ".join(["–"] * 7) + " |"
+    drift = "–" if score.task_drift is None else ("DRIFT" if score.task_drift else "no")
+    cells = [_name(score), drift, _yes(score.task_family), _f(score.key_fact_recall), str(len(score.broken)),
+             _f(score.copying), _yes(score.direct_answer), _yes(score.language_ok)]
+    return "| " + " | ".join(cells) + " |"
 
 
 def to_markdown(result: EvalResult) -> str:
     """report.md: the aggregate line and table, a row per prompt, then each prompt's problems."""
     agg = result.aggregate
     lines = ["# aisci evaluation", "", f"Source: `{result.source}` · {result.seconds:.1f} s", "",
-             f"`{aggregate_line(agg)}`", "", "## Aggregate", "", "| metric | value |", "|---|---|"]
+             *[f"`{line}`  " for line in aggregate_line(agg).splitlines()], "", "## Aggregate", "",
+             "| metric | value |", "|---|---|"]
     rows = [
         ("prompts (answered / errors)", f"{agg['prompts']} ({agg['answered']} / {agg['errors']})"),
         ("structure", _f(agg["structure"])), ("link precision", _f(agg["link_precision"])),
@@ -74,7 +105,14 @@ def to_markdown(result: EvalResult) -> str:
         ("support mean / p10 / min", f"{_f(agg['support_mean'])} / {_f(agg['support_p10'])} / {_f(agg['support_min'])}"
                                      f" over {agg['support_sentences']} cited sentences"),
         ("outside model names / outside links", f"{agg['outside']} / {agg['outside_links']}"),
-        ("task fidelity", f"{agg['task_fidelity_ok']}/{agg['task_fidelity_n']}"),
+        ("task fidelity (no drift, the task named, the scale kept)", f"{agg['task_fidelity_ok']}/{agg['task_fidelity_n']}"),
+        ("task drift", str(agg["task_drift"])),
+        ("key-fact recall mean / min", f"{_f(agg['key_fact_recall'])} / {_f(agg['key_fact_recall_min'])}"
+                                       f" over {agg['key_fact_recall_n']} prompts with key facts"),
+        ("broken sentences", str(agg["broken_sentences"])),
+        ("part-2 copying mean / max (8-grams in the cited passages)", f"{_f(agg['copying_mean'])} / {_f(agg['copying_max'])}"),
+        ("direct answer", f"{agg['direct_answer_ok']}/{agg['direct_answer_n']}"),
+        ("in the question's language", f"{agg['language_ok']}/{agg['language_n']}"),
         ("refusal", f"{agg['refusal_ok']}/{agg['refusal_n']}"),
         ("demo ran / mean PSNR gain over bicubic", f"{agg['demo_ran']} / {_f(agg['psnr_gain_mean'])} dB"),
         ("mean seconds per stage", ", ".join(f"{k} {v:.2f}" for k, v in agg["seconds_mean"].items() if v is not None)),
@@ -86,6 +124,10 @@ def to_markdown(result: EvalResult) -> str:
               "| task | refusal | demo | s |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     lines += [prompt_row(s) for s in result.scores]
+    lines += ["", "## What a reader sees", "",
+              "| prompt | drift | task named | key facts | broken | copying | direct answer | language |",
+              "|---|---|---|---|---|---|---|---|"]
+    lines += [reader_row(s) for s in result.scores]
     flagged = [(s, problems(s)) for s in result.scores]
     flagged = [(s, p) for s, p in flagged if p]
     lines += ["", "## Problems", ""]
@@ -117,6 +159,22 @@ def write_report(result: EvalResult, report_dir: Path) -> tuple[Path, Path]:
     """Write report.md and report.json into `report_dir` (atomically); returns their paths."""
     report_dir = Path(report_dir)
     md_path, json_path = report_dir / "report.md", report_dir / "report.json"
-    atomic_write_text(json_path, json.dumps(to_json(result), indent=2, ensure_ascii=False))
-    atomic_write_text(md_path, to_markdown(result))
+    try:
+        # allow_nan=False: a NaN would make report.json invalid JSON; `_finite` turns any into null.
+        atomic_write_text(json_path, json.dumps(_finite(to_json(result)), indent=2, ensure_ascii=False,
+                                                allow_nan=False))
+        atomic_write_text(md_path, to_markdown(result))
+    except OSError as exc:
+        raise EvalError(f"--report {report_dir}: cannot write the report there ({exc.strerror or exc})") from None
     return md_path, json_path
+
+
+def _finite(value):
+    """`value` with every NaN or infinity (nested anywhere) replaced by None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from agent.sessions.runfile import split_records
 from agent.settings import Settings
+from evals.lines import LineError, check_line, safe_identity
 from evals.metrics import AnswerScore, answer_from_document, score_answer
 from prompts import AisciError, load
 
 # Aggregate metrics a threshold may name (higher is better for each).
 THRESHOLD_KEYS = ("structure", "link_precision", "link_recall", "citation_validity", "coverage", "support_mean",
-                  "support_min", "support_p10", "task_fidelity", "refusal")
+                  "support_min", "support_p10", "task_fidelity", "refusal", "key_fact_recall", "whole_sentences",
+                  "own_words", "direct_answer", "language")
 _THRESHOLD = re.compile(r"^([a-z_]+)=(\d+(?:\.\d+)?)$")
 
 
@@ -50,10 +52,15 @@ def read_run(path: Path) -> tuple[list[dict], int]:
 def score_record(record: dict, embeddings=None) -> AnswerScore:
     """Score one run-file line. An error line, or a line whose prompt file is gone or changed,
     becomes an error score."""
-    pid, path = str(record.get("prompt_id", "?")), record.get("prompt_path")
+    try:  # a line is data: wrong types or non-finite numbers make an error score, never a crash
+        line = check_line(record)
+    except LineError as exc:
+        pid, path = safe_identity(record)
+        return AnswerScore(prompt_id=pid, prompt_path=path, status="error", error=f"cannot evaluate: {exc}")
+    pid, path = line.prompt_id, line.prompt_path
     if record.get("status") != "ok":
         return AnswerScore(prompt_id=pid, prompt_path=path, status="error", backend=record.get("backend"),
-                           error=str(record.get("error") or "failed"), seconds={"total": record.get("seconds", 0.0)})
+                           error=str(record.get("error") or "failed"), seconds={"total": line.seconds})
     try:
         if not path:
             raise EvalError("the line names no prompt_path")
@@ -61,11 +68,11 @@ def score_record(record: dict, embeddings=None) -> AnswerScore:
         if prompt.id != pid:
             raise EvalError(f"{path} has changed since it was answered (id {prompt.id}, line {pid})")
         answer = answer_from_document(record)
-    except (AisciError, KeyError, ValueError) as exc:
+        seconds = {**answer.usage.seconds, "total": line.seconds}
+        return score_answer(answer, prompt, embeddings=embeddings, source_names=record.get("source_model_names", ()),
+                            seconds=seconds, prompt_path=path)
+    except (AisciError, KeyError, ValueError, TypeError, AttributeError) as exc:
         return AnswerScore(prompt_id=pid, prompt_path=path, status="error", error=f"cannot evaluate: {exc}")
-    seconds = {**answer.usage.seconds, "total": float(record.get("seconds", 0.0))}
-    return score_answer(answer, prompt, embeddings=embeddings, source_names=record.get("source_model_names", ()),
-                        seconds=seconds, prompt_path=path)
 
 
 def _mean(values: list[float]) -> float | None:
@@ -92,6 +99,10 @@ def aggregate(scores: Sequence[AnswerScore]) -> dict:
 
     support = [v for s in ok for v in s.support]
     fidelity = [s.task_fidelity for s in ok if s.task_fidelity is not None]
+    recall = [s.key_fact_recall for s in ok if s.key_fact_recall is not None]
+    copied = [s.copying for s in ok if s.copying is not None]
+    direct = [s.direct_answer for s in ok if s.direct_answer is not None]
+    in_language = [s.language_ok for s in ok if s.language_ok is not None]
     refusals = [s.refusal_present for s in ok if s.refusal_present is not None]
     gains = [s.psnr_gain for s in ok if s.psnr_gain is not None]
     stages = sorted({k for s in ok for k in s.seconds})
@@ -105,6 +116,17 @@ def aggregate(scores: Sequence[AnswerScore]) -> dict:
         "outside": sum(len(s.outside_names) for s in ok), "outside_links": sum(len(s.outside_links) for s in ok),
         "task_fidelity": _mean([1.0 if f else 0.0 for f in fidelity]), "task_fidelity_n": len(fidelity),
         "task_fidelity_ok": sum(fidelity),
+        "task_drift": sum(1 for s in ok if s.task_drift), "task_family_ok": sum(1 for s in ok if s.task_family),
+        "key_fact_recall": _mean(recall), "key_fact_recall_n": len(recall),
+        "key_fact_recall_min": round(min(recall), 4) if recall else None,
+        "broken_sentences": sum(len(s.broken) for s in ok),
+        "whole_sentences": _mean([0.0 if s.broken else 1.0 for s in ok]),
+        "copying_mean": _mean(copied), "copying_max": round(max(copied), 4) if copied else None,
+        "own_words": round(1 - _mean(copied), 4) if copied else None,
+        "direct_answer": _mean([1.0 if d else 0.0 for d in direct]), "direct_answer_n": len(direct),
+        "direct_answer_ok": sum(direct),
+        "language": _mean([1.0 if x else 0.0 for x in in_language]), "language_ok": sum(in_language),
+        "language_n": len(in_language),
         "refusal": _mean([1.0 if r else 0.0 for r in refusals]), "refusal_n": len(refusals),
         "refusal_ok": sum(refusals),
         "demo_ran": sum(1 for s in ok if s.demo_ran), "psnr_gain_mean": _mean(gains),
@@ -126,7 +148,12 @@ def aggregate_line(agg: dict) -> str:
         f"support mean {_fmt(agg['support_mean'])} (p10 {_fmt(agg['support_p10'])}, min {_fmt(agg['support_min'])}), "
         f"outside {agg['outside']}, task fidelity {agg['task_fidelity_ok']}/{agg['task_fidelity_n']}, "
         f"refusal {agg['refusal_ok']}/{agg['refusal_n']}, demo {agg['demo_ran']}/{agg['answered']}, "
-        f"errors {agg['errors']}"
+        f"errors {agg['errors']}\n"
+        f"reader: task drift {agg['task_drift']}, task family {agg['task_family_ok']}/{agg['answered']}, "
+        f"key facts {_fmt(agg['key_fact_recall'])} (min {_fmt(agg['key_fact_recall_min'])}, {agg['key_fact_recall_n']} with facts), "
+        f"broken sentences {agg['broken_sentences']}, copying {_fmt(agg['copying_mean'])} (max {_fmt(agg['copying_max'])}), "
+        f"direct answer {agg['direct_answer_ok']}/{agg['direct_answer_n']}, "
+        f"language {agg['language_ok']}/{agg['language_n']}"
     )
 
 
@@ -180,7 +207,7 @@ def is_run_file(paths: Sequence[Path]) -> bool:
 
 def evaluate(paths: Sequence[Path], settings: Settings, backend: str | None, report_dir: Path,
              concurrency: int = 1, on_plan: Callable | None = None, notify: Callable | None = None,
-             log: Callable[[str], None] | None = None) -> EvalResult:
+             log: Callable[[str], None] | None = None, progress=None) -> EvalResult:
     """Score a run file, or answer the prompt files/folders in `paths` into `report_dir/run.jsonl`
     (a fresh run) with `backend` and score that."""
     from index import LocalEmbeddings
@@ -200,7 +227,8 @@ def evaluate(paths: Sequence[Path], settings: Settings, backend: str | None, rep
         run_path = Path(report_dir) / "run.jsonl"
         run_path.parent.mkdir(parents=True, exist_ok=True)
         run_path.unlink(missing_ok=True)  # an evaluation answers afresh
-        run_batch(jobs, settings, engine, run_path, concurrency=concurrency, on_plan=on_plan, notify=notify)
+        run_batch(jobs, settings, engine, run_path, concurrency=concurrency, on_plan=on_plan, notify=notify,
+                  progress=progress)
         source = ", ".join(str(p) for p in paths)
     records, broken = read_run(run_path)
     if broken:

@@ -53,7 +53,7 @@ def test_every_layer_is_a_package():
 
 # Dependencies of the `dev` extra and the test fixtures: never imported by what `pip install` ships.
 DEV_ONLY = {"pytest", "hypothesis", "fpdf", "ruff", "loopback", "synthetic_pdf", "chat_server", "scripted_chat",
-            "answer_support", "sr_support"}
+            "answer_support", "sr_support", "web_server", "selenium"}
 
 
 def test_shipped_modules_import_no_dev_only_dependency():

@@ -4,16 +4,22 @@ links from the prompt → guard → optional demo through the SR tool."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.answer.context import AnswerContext, Draft
 from agent.answer.schema import Answer, CitedSentence, Reference, TaskPart, Usage
 from agent.answer.workflow import build_workflow, question_scale
+from agent.backends import PARTS
 from agent.grounding.guard import guard_answer
 from agent.grounding.scope import refusal_statement, uncovered_models
 from agent.settings import Settings
 from prompts import Prompt, normalize_url
-from prompts.instructions import LOOSELY_RELATED, NO_LLM_NOTICE, OFFLINE_NOTICE
+from prompts.instructions import LOOSELY_RELATED, NO_LLM_NOTICE, OFFLINE_NOTICE, missing_pdf_notice
+from prompts.progress import Progress
+
+# `on_part(part, answer)`: a guarded answer holding the parts written so far (see `answer_prompt`).
+OnPart = Callable[[str, Answer], None]
 
 
 def _same_source(passage, urls: set[str]) -> bool:
@@ -50,6 +56,16 @@ def build_context(prompt: Prompt, index, settings: Settings) -> AnswerContext:
     return ctx
 
 
+def fallback_notice(index) -> str:
+    """What happened when some paper is indexed from a summary or abstract only: offline (no network),
+    or, online, which PDFs could not be fetched or read and why."""
+    if index is None or getattr(index, "offline", True):
+        return OFFLINE_NOTICE
+    missing = [f"{s.ref} ({s.reason})" if getattr(s, "reason", "") else s.ref
+               for s in index.sources if s.kind == "paper" and "pdf" not in s.origins]
+    return missing_pdf_notice(missing) if missing else OFFLINE_NOTICE
+
+
 def references_from_prompt(prompt: Prompt, draft: Draft) -> list[Reference]:
     """Part 3, assembled by code: every link comes from the prompt; only the relevance line is drafted."""
     refs: list[Reference] = []
@@ -70,13 +86,14 @@ def references_from_prompt(prompt: Prompt, draft: Draft) -> list[Reference]:
     return refs
 
 
-def assemble(ctx: AnswerContext, draft: Draft, backend_name: str) -> Answer:
-    """Turn a draft into a guarded answer."""
+def assemble(ctx: AnswerContext, draft: Draft, backend_name: str, complete: bool = True) -> Answer:
+    """Turn a draft into a guarded answer (`complete=False`: a draft still being written)."""
     workflow = ctx.workflow.model_copy(deep=True)
+    workflow.direct_answer = draft.direct_answer
     workflow.steps = draft.steps
     notices = [NO_LLM_NOTICE] if backend_name == "extractive" else []
     if ctx.offline_fallback:
-        notices.append(OFFLINE_NOTICE)
+        notices.append(fallback_notice(ctx.index))
     answer = Answer(
         prompt_id=ctx.prompt.id,
         question=ctx.prompt.question,
@@ -92,11 +109,17 @@ def assemble(ctx: AnswerContext, draft: Draft, backend_name: str) -> Answer:
     )
     from agent.backends.extractive import task_sentence
 
-    return guard_answer(answer, ctx.prompt, ctx.passages(), fallback_task=task_sentence(ctx))
+    return guard_answer(answer, ctx.prompt, ctx.passages(), fallback_task=task_sentence(ctx), complete=complete)
 
 
-def answer_prompt(prompt: Prompt, settings: Settings, backend, index=None, progress=None) -> Answer:
-    """Answer one prompt end to end with `backend` (an object with `name` and `draft(ctx)`)."""
+def answer_prompt(prompt: Prompt, settings: Settings, backend, index=None, progress: Progress | None = None,
+                  on_part: OnPart | None = None) -> Answer:
+    """Answer one prompt end to end with `backend` (a `agent.backends.Backend`).
+
+    `on_part(part, answer)` is called once per part of PARTS ("task", "workflow", "references"),
+    in that order, as soon as the backend has written it: `answer` is guarded (nothing unguarded
+    is ever handed out) and holds the parts written so far; the last call gets the final answer.
+    """
     usage = Usage()
     start = time.perf_counter()
     if index is None:
@@ -107,14 +130,26 @@ def answer_prompt(prompt: Prompt, settings: Settings, backend, index=None, progr
     start = time.perf_counter()
     ctx = build_context(prompt, index, settings)
     usage.add_time("retrieve", time.perf_counter() - start)
-    draft = backend.draft(ctx)
+    shown: list[str] = []
+
+    def drafted(part: str, draft: Draft) -> None:
+        if on_part is not None and part in PARTS and part not in shown and part != PARTS[-1]:
+            shown.append(part)
+            on_part(part, assemble(ctx, draft, backend.name, complete=False))
+
+    draft = backend.draft(ctx, on_part=drafted, progress=progress)
     answer = assemble(ctx, draft, backend.name)
     for stage, seconds in usage.seconds.items():
         answer.usage.add_time(stage, seconds)
+    if on_part is not None:  # parts the backend did not announce, and the last one, from the final answer
+        for part in PARTS:
+            if part not in shown:
+                on_part(part, answer)
     return answer
 
 
-def run_demo(answer: Answer, settings: Settings, image: Path | None, out_dir: Path) -> Answer:
+def run_demo(answer: Answer, settings: Settings, image: Path | None, out_dir: Path,
+             progress: Progress | None = None) -> Answer:
     """Execute the answer's workflow through the SR tool: the first model node that can run here.
     A model whose weights are missing (or that the zoo lacks) becomes a warning, never a fake output."""
     from prompts import AisciError
@@ -128,7 +163,7 @@ def run_demo(answer: Answer, settings: Settings, image: Path | None, out_dir: Pa
         scale = node.params.get("scale")
         try:
             result = sr_demo(str(node.params["name"]), image_path=image, scale=scale, out_dir=out_dir,
-                             config=settings.sr_config())
+                             config=settings.sr_config(), progress=progress)
         except AisciError as exc:
             answer.warnings.append(f"demo: {exc}")
             continue

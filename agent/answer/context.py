@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from agent.answer.schema import CitedSentence, Usage, Workflow
+from agent.answer.schema import PARTS, CitedSentence, Usage, Workflow
 from prompts import Prompt
 
 
@@ -27,6 +27,9 @@ class AnswerContext:
     offline_fallback: bool = False
     index: object | None = None  # the question's QuestionIndex, for backends that search on their own
     tool_passages: list = field(default_factory=list)  # passages a tool-calling backend retrieved itself
+    # The parts this answer needs written (a chat turn replies from part 2 only); a backend may
+    # skip writing the others, which then get the extractive text.
+    parts: tuple[str, ...] = PARTS
 
     def record_tool_passages(self, hits: list) -> None:
         """Remember passages a tool-calling backend retrieved itself (each once), so citing them is valid."""
@@ -48,6 +51,7 @@ class Draft(BaseModel):
 
     task: CitedSentence
     sub_goals: list[str] = Field(default_factory=list)
+    direct_answer: list[CitedSentence] = Field(default_factory=list)
     steps: list[CitedSentence] = Field(default_factory=list)
     relevance: dict[str, CitedSentence] = Field(
         default_factory=dict, description="Per related paper, keyed by its paper URL as in the prompt."

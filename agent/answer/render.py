@@ -1,5 +1,9 @@
 """Render an answer as Markdown (sections 1, 2, 3 as the prompt asks, the workflow diagram, the
-quoted evidence) or as JSON."""
+quoted evidence) or as JSON.
+
+Every text from data (sentences, titles, names, quotes, notices, warnings, the prompt's own asks) is
+placed in Markdown through `prompts.sanitize.markdown_text`, so the only link syntax in the output is
+the `[title](url)` this module writes for the prompt's references."""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from agent.answer.schema import Answer, CitedSentence, Evidence, Reference
 from agent.answer.workflow import render_arrows, render_mermaid
 from prompts import Prompt
 from prompts.links import find_links, strip_links
+from prompts.sanitize import markdown_text as md
+from prompts.sanitize import sanitize
 from prompts.text import shorten
 
 DEFAULT_HEADINGS = [
@@ -20,12 +26,14 @@ QUOTE_CHARS = 600
 def cite(sentence: CitedSentence) -> str:
     """A sentence with its citations as [S3] marks."""
     marks = "".join(f"[{c}]" for c in sentence.citations)
-    return f"{sentence.text} {marks}".rstrip()
+    return f"{md(sentence.text)} {marks}".rstrip()
 
 
-def _headings(prompt: Prompt | None) -> list[str]:
+def headings(prompt: Prompt | None) -> list[str]:
+    """The three part headings as the prompt asks them ("## 1. What task ..."), sanitized."""
     asks = prompt.instructions if prompt and len(prompt.instructions) >= 3 else DEFAULT_HEADINGS
-    return [f"## {i}. {text.rstrip('.')}" for i, text in enumerate(asks[:3], start=1)]
+    allowed = prompt.is_allowed_link if prompt else None
+    return [f"## {i}. {md(sanitize(text, allowed)).rstrip('.')}" for i, text in enumerate(asks[:3], start=1)]
 
 
 def task_section(answer: Answer) -> str:
@@ -34,15 +42,16 @@ def task_section(answer: Answer) -> str:
         lines.append(f"\nScale stated in the question: ×{answer.task.scale:g}.")
     if answer.task.sub_goals:
         lines.append("\nSub-goals:")
-        lines += [f"- {goal}" for goal in answer.task.sub_goals]
+        lines += [f"- {md(goal)}" for goal in answer.task.sub_goals]
     if answer.refused:
         lines.append("")
-        lines += [f"- {r}" for r in answer.refused]
+        lines += [f"- {md(r)}" for r in answer.refused]
     return "\n".join(lines)
 
 
 def workflow_section(answer: Answer) -> str:
-    lines = ["```text", *render_arrows(answer.workflow), "```", "", "```mermaid", render_mermaid(answer.workflow), "```", ""]
+    lines = [" ".join(cite(s) for s in answer.workflow.direct_answer), ""] if answer.workflow.direct_answer else []
+    lines += ["```text", *render_arrows(answer.workflow), "```", "", "```mermaid", render_mermaid(answer.workflow), "```", ""]
     lines += [f"{i}. {cite(step)}" for i, step in enumerate(answer.workflow.steps, start=1)]
     if answer.demo:
         lines += ["", *demo_lines(answer.demo)]
@@ -65,7 +74,7 @@ def demo_lines(demo: dict) -> list[str]:
 
 def _reference_line(ref: Reference) -> str:
     relevance = cite(CitedSentence(text=ref.relevance, citations=ref.citations)) if ref.relevance else ""
-    return f"- [{ref.title}]({ref.url}) ({ref.kind}){' — ' + relevance if relevance else ''}"
+    return f"- [{md(ref.title)}]({ref.url}) ({ref.kind}){' — ' + relevance if relevance else ''}"
 
 
 def references_section(answer: Answer) -> str:
@@ -81,26 +90,32 @@ def references_section(answer: Answer) -> str:
 def evidence_line(ev: Evidence, id_format: str = "**[{}]**") -> str:
     """One cited passage as a list item: id, source, page, origin and the (shortened) quote."""
     page = f", p. {ev.page}" if ev.page else ""
-    return f"- {id_format.format(ev.id)} {ev.source}{page} ({ev.origin}): “{shorten(ev.quote, QUOTE_CHARS)}”"
+    return f"- {id_format.format(ev.id)} {md(ev.source)}{page} ({ev.origin}): “{md(shorten(ev.quote, QUOTE_CHARS))}”"
 
 
 def evidence_section(answer: Answer) -> str:
     return "\n".join(evidence_line(ev) for ev in answer.evidence) or "No passage was cited."
 
 
-def to_markdown(answer: Answer, prompt: Prompt | None = None) -> str:
-    """The answer as Markdown: notices, sections 1–3, evidence, warnings."""
-    h1, h2, h3 = _headings(prompt)
+def markdown_pieces(answer: Answer, prompt: Prompt | None = None) -> dict[str, str]:
+    """The Markdown document in the pieces it is shown in as it is written: "task" (title, notices,
+    part 1), "workflow" (part 2) and "references" (part 3, evidence, warnings, backend). Joined
+    with newlines they are `to_markdown`."""
+    h1, h2, h3 = headings(prompt)
     # The title echoes the question; a link the user pasted into it is not one of the prompt's links.
     title = strip_links(answer.question, prompt.is_allowed_link, []) if prompt else answer.question
-    parts = [f"# {title}", ""]
-    parts += [f"> {notice}" for notice in answer.notices]
-    parts += ["", h1, "", task_section(answer), "", h2, "", workflow_section(answer), "", h3, "", references_section(answer)]
-    parts += ["", "## Evidence", "", evidence_section(answer)]
+    head = [f"# {md(title)}", "", *[f"> {md(notice)}" for notice in answer.notices], "", h1, "", task_section(answer), ""]
+    tail = [h3, "", references_section(answer), "", "## Evidence", "", evidence_section(answer)]
     if answer.warnings:
-        parts += ["", "## Warnings", "", *[f"- {w}" for w in answer.warnings]]
-    parts += ["", f"_Backend: {answer.backend}._", ""]
-    return "\n".join(parts)
+        tail += ["", "## Warnings", "", *[f"- {md(w)}" for w in answer.warnings]]
+    tail += ["", f"_Backend: {answer.backend}._", ""]
+    return {"task": "\n".join(head), "workflow": "\n".join([h2, "", workflow_section(answer), ""]),
+            "references": "\n".join(tail)}
+
+
+def to_markdown(answer: Answer, prompt: Prompt | None = None) -> str:
+    """The answer as Markdown: notices, sections 1–3, evidence, warnings."""
+    return "\n".join(markdown_pieces(answer, prompt).values())
 
 
 def to_json(answer: Answer, prompt: Prompt | None = None) -> dict:
@@ -119,6 +134,7 @@ def to_json(answer: Answer, prompt: Prompt | None = None) -> dict:
         "workflow": {
             "nodes": [n.model_dump(mode="json") for n in answer.workflow.nodes],
             "edges": [e.model_dump(mode="json") for e in answer.workflow.edges],
+            "direct_answer": [s.model_dump(mode="json") for s in answer.workflow.direct_answer],
             "steps": [s.model_dump(mode="json") for s in answer.workflow.steps],
             "arrows": render_arrows(answer.workflow),
             "mermaid": render_mermaid(answer.workflow),

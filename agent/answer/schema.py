@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 NodeKind = Literal["input", "preprocess", "model", "output", "compare"]
+# The answer's parts, in the order they are written and shown: part 1, part 2, part 3.
+PARTS = ("task", "workflow", "references")
 
 
 class CitedSentence(BaseModel):
@@ -48,6 +50,9 @@ class Workflow(BaseModel):
 
     nodes: list[WorkflowNode]
     edges: list[WorkflowEdge]
+    direct_answer: list[CitedSentence] = Field(
+        default_factory=list, description="1-3 cited sentences that answer the user's question directly, opening part 2."
+    )
     steps: list[CitedSentence] = Field(default_factory=list)
 
     def node(self, node_id: str) -> WorkflowNode | None:
@@ -85,6 +90,7 @@ class Usage(BaseModel):
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    prompt_tokens_new: int = Field(default=0, description="Prompt tokens the local model had to read (not in its KV cache).")
     seconds: dict[str, float] = Field(default_factory=dict, description="Seconds per stage (index, retrieve, write, ...).")
 
     def add_time(self, stage: str, seconds: float) -> None:
@@ -110,7 +116,7 @@ class Answer(BaseModel):
     def cited_ids(self) -> list[str]:
         """Every passage id the answer cites, in first-seen order."""
         seen: dict[str, None] = {}
-        for sentence in [self.task.summary, *self.workflow.steps]:
+        for sentence in [self.task.summary, *self.workflow.direct_answer, *self.workflow.steps]:
             seen.update(dict.fromkeys(sentence.citations))
         for ref in self.references:
             seen.update(dict.fromkeys(ref.citations))

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from agent.grounding.injection import looks_like_injection
 from prompts.links import find_links
 
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(\[])")
+# A sentence ends at . ! ? (or 。) before a capital, a digit, a quote or a letter of a non-Latin script.
+_SPLIT = re.compile(r"(?<=[.!?。])\s+(?=[A-Z0-9“\"(\[]|[^\x00-\x7F])")
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 STOPWORDS = frozenset(
     "a an the and or of to in on for with by at from as is are was were be been being this that these those it its "
@@ -81,3 +82,23 @@ def pick_diverse(found: list[Candidate], n: int, max_similarity: float = 0.5) ->
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
+
+
+# Words of the sentences that say what a model is made of and how it works ("we propose X, which
+# consists of ...", "RIR allows low-frequency information to be bypassed ...").
+DESIGN_TERMS = frozenset("propose proposed consists consist module modules network architecture design introduce "
+                         "present takes predicts composed structure mechanism block blocks encoder layer layers "
+                         "attention residual skip connections features information frequency representation "
+                         "coordinate coordinates continuous arbitrary bypassed rescale emphasizes".split())
+
+
+def body_candidates(passages: list, query: str) -> list[Candidate]:
+    """`candidates` of `passages` for `query`, without the sentences that are a source's title."""
+    titles = {" ".join(p.source_title.split()).rstrip(".").lower() for p in passages}
+    return [c for c in candidates(passages, query) if c.text.rstrip(".").lower() not in titles]
+
+
+def design_score(cand: Candidate, question_terms: set[str]) -> float:
+    """How much a sentence says what a model is made of and bears on the question's terms."""
+    words = terms(cand.text)
+    return len(words & question_terms) + 1.5 * len(words & DESIGN_TERMS) + 0.1 * cand.score

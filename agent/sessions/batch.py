@@ -12,6 +12,7 @@ embedded sources, and a local LLM is loaded once (it serialises its own calls).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -21,6 +22,9 @@ from pathlib import Path
 from agent.sessions.runfile import RunFile
 from agent.settings import Settings
 from prompts import AisciError, Prompt, load, prompt_id
+from prompts.parser import read_prompt_bytes
+from prompts.progress import Progress
+from prompts.text import display_path
 
 
 class BatchError(AisciError):
@@ -72,9 +76,9 @@ def _raw_id(path: Path) -> str:
     """An id for a file that does not parse as a prompt: the same hash of its text, so a fixed
     file gets a new id and is answered on the next run."""
     try:
-        data = path.read_bytes()
-    except OSError:
-        data = str(path).encode("utf-8")
+        data = read_prompt_bytes(path)  # bounded, and never a FIFO or a device
+    except AisciError:
+        data = os.fsencode(path)
     return prompt_id(data.decode("utf-8", "replace").replace("\r\n", "\n"))
 
 
@@ -93,8 +97,11 @@ def prompt_files(inputs: Sequence[Path | str]) -> list[Path]:
             files += found
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise BatchError(f"{display_path(path)}: expected a prompt file or folder, found a special file "
+                             "(FIFO, device or socket)")
         else:
-            raise BatchError(f"{path}: no such prompt file or folder")
+            raise BatchError(f"{display_path(path)}: no such prompt file or folder")
     seen: set[Path] = set()
     unique = []
     for path in files:
@@ -126,7 +133,7 @@ def describe_error(exc: BaseException) -> str:
 
 
 def answer_job(job: BatchJob, settings: Settings, backend, demo_image: Path | None = None,
-               demo: bool = False) -> dict:
+               demo: bool = False, progress: Progress | None = None) -> dict:
     """Answer one job and return its run-file record. Never raises for a failing prompt: the
     failure becomes a record with status "error"."""
     start = time.perf_counter()
@@ -139,9 +146,9 @@ def answer_job(job: BatchJob, settings: Settings, backend, demo_image: Path | No
         from agent.grounding.vocabulary import allowed_model_names
         from index import QuestionIndex
 
-        index = QuestionIndex.build(job.prompt, settings.index_config())
+        index = QuestionIndex.build(job.prompt, settings.index_config(), progress=progress)
         built = time.perf_counter() - start
-        answer = answer_prompt(job.prompt, settings, backend, index=index)
+        answer = answer_prompt(job.prompt, settings, backend, index=index, progress=progress)
         answer.usage.add_time("index", built)
         if demo:
             answer = run_demo(answer, settings, demo_image, settings.output_dir / job.prompt.id / "demo")
@@ -161,7 +168,8 @@ Notify = Callable[[BatchOutcome], None]
 
 def run_batch(jobs: Sequence[BatchJob], settings: Settings, backend, run_path: Path | str, concurrency: int = 1,
               demo: bool = False, demo_image: Path | None = None, retry_failed: bool = False,
-              notify: Notify | None = None, on_plan: Callable[[int, int], None] | None = None) -> BatchResult:
+              notify: Notify | None = None, on_plan: Callable[[int, int], None] | None = None,
+              progress: Progress | None = None) -> BatchResult:
     """Answer `jobs` into the run file `run_path` (see the module docstring).
 
     `retry_failed` answers again the prompts whose earlier line is an error (that line is
@@ -195,17 +203,17 @@ def run_batch(jobs: Sequence[BatchJob], settings: Settings, backend, run_path: P
         if on_plan:
             on_plan(len(todo), len(outcomes) - len(todo))
         if todo:
-            _answer_all(todo, run, settings, backend, max(1, concurrency), demo, demo_image, notify)
+            _answer_all(todo, run, settings, backend, max(1, concurrency), demo, demo_image, notify, progress)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
 
 def _answer_all(todo: list[BatchOutcome], run: RunFile, settings: Settings, backend, concurrency: int,
-                demo: bool, demo_image: Path | None, notify: Notify | None) -> None:
+                demo: bool, demo_image: Path | None, notify: Notify | None, progress: Progress | None = None) -> None:
     """Answer on a thread pool; only this (calling) thread writes the run file."""
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aisci-batch")
     futures: dict[Future, BatchOutcome] = {
-        pool.submit(answer_job, o.job, settings, backend, demo_image, demo): o for o in todo
+        pool.submit(answer_job, o.job, settings, backend, demo_image, demo, progress): o for o in todo
     }
     try:
         for future in as_completed(futures):

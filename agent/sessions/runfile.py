@@ -18,6 +18,7 @@ from filelock import FileLock, Timeout
 
 from prompts import AisciError
 from prompts.files import atomic_write_bytes
+from prompts.text import display_path
 
 
 class RunFileError(AisciError):
@@ -25,8 +26,12 @@ class RunFileError(AisciError):
 
 
 def encode_record(record: dict) -> bytes:
-    """One record as one line: compact JSON (newlines inside strings are escaped) and a newline."""
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    """One record as one line: compact JSON (newlines inside strings are escaped) and a newline. A
+    string that is not valid Unicode (a file name that is not UTF-8) is written as JSON escapes."""
+    try:
+        return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(record, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
 
 
 def split_records(data: bytes) -> tuple[list[dict], list[bytes]]:
@@ -63,18 +68,36 @@ class RunFile:
 
     def __enter__(self) -> RunFile:
         if self.path.is_dir():
-            raise RunFileError(f"{self.path}: expected a JSON-lines run file, found a directory")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+            raise RunFileError(f"{self.shown}: expected a JSON-lines run file, found a directory")
+        if self.path.exists() and not self.path.is_file():
+            raise RunFileError(f"{self.shown}: expected a JSON-lines run file, found a special file "
+                               "(FIFO, device or socket)")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         except Timeout:
-            raise RunFileError(f"{self.path}: another aisci batch is writing this run file") from None
+            raise RunFileError(f"{self.shown}: another aisci batch is writing this run file") from None
+        except OSError as exc:
+            raise self._os_error("cannot create the run file there", exc) from None
         try:
             self.records = self._recover()
+            # Find out now, not after the first answer, that the file cannot be written.
+            os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+        except OSError as exc:
+            self._lock.release()
+            raise self._os_error("cannot write the run file", exc) from None
         except BaseException:
             self._lock.release()
             raise
         return self
+
+    @property
+    def shown(self) -> str:
+        return display_path(self.path)
+
+    def _os_error(self, what: str, exc: OSError) -> RunFileError:
+        """One line for a failed read or write: read-only folder or file, full disk, ..."""
+        return RunFileError(f"{self.shown}: {what} ({exc.strerror or exc})")
 
     def __exit__(self, *exc) -> None:
         self._lock.release()
@@ -85,7 +108,7 @@ class RunFile:
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise RunFileError(f"{self.path}: cannot read the run file ({exc.strerror or exc})") from None
+            raise self._os_error("cannot read the run file", exc) from None
         records, bad = split_records(data)
         if bad:
             # Keep what is set aside (nothing is lost), then drop it from the run file.
@@ -99,21 +122,28 @@ class RunFile:
 
     def rewrite(self, records: list[dict]) -> None:
         """Replace the file's content by `records`, atomically."""
-        atomic_write_bytes(self.path, b"".join(encode_record(r) for r in records))
+        try:
+            atomic_write_bytes(self.path, b"".join(encode_record(r) for r in records))
+        except OSError as exc:
+            raise self._os_error("cannot rewrite the run file", exc) from None
         self.records = list(records)
 
     def append(self, record: dict) -> None:
-        """Append one record: one `os.write` of the whole line, then `fsync`."""
+        """Append one record: one `os.write` of the whole line, then `fsync`. A full disk or a file
+        made read-only meanwhile is a RunFileError (a cut line is dropped by the next open)."""
         data = encode_record(record)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            written = os.write(fd, data)
-            while written < len(data):  # only on a nearly full disk; the reader drops a cut line
-                more = os.write(fd, data[written:])
-                if more <= 0:
-                    raise RunFileError(f"{self.path}: could not append a record (disk full?)")
-                written += more
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                written = os.write(fd, data)
+                while written < len(data):  # only on a nearly full disk; the reader drops a cut line
+                    more = os.write(fd, data[written:])
+                    if more <= 0:
+                        raise RunFileError(f"{self.shown}: could not append a record (disk full?)")
+                    written += more
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise self._os_error("cannot append to the run file", exc) from None
         self.records.append(record)

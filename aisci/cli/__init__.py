@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from aisci.cli import answer, batch, chat, doctor, eval, index, models, prompts, sr  # noqa: F401 - registers commands
+from aisci.cli import answer, batch, chat, doctor, eval, index, models, prompts, serve, sr, weights  # noqa: F401 - registers commands
 from aisci.cli.app import SAMPLE, app, err_console
 from prompts import AisciError
 

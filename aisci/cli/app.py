@@ -35,3 +35,6 @@ def _root(
     ] = None,
 ) -> None:
     """aisci: retrieval-grounded answers about image models."""
+
+# The `--quiet` option of every command with long steps (progress on stderr is silenced).
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress on stderr (errors still show).")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aisci.cli.app import SAMPLE, app
+from aisci.cli.app import SAMPLE, Quiet, app
 from aisci.cli.app import err_console as err
+from aisci.cli.progress import Reporter
 
 
 def demo_choice(value: str | None) -> tuple[bool, Path | None]:
@@ -29,26 +31,40 @@ def demo_choice(value: str | None) -> tuple[bool, Path | None]:
 
 
 @contextlib.contextmanager
-def batch_progress(label: str = "answering"):
-    """A rich progress bar on stderr; yields (on_plan, notify) callbacks for `run_batch`."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def batch_progress(label: str = "answer prompts", quiet: bool = False):
+    """Progress of a batch on stderr; yields (reporter, on_plan, notify) for `run_batch`.
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.fields[last]}"), console=err, transient=False)
-    state: dict = {}
+    On a terminal: one live row (prompts done / total, ETA). Elsewhere (a log file): one plain line
+    per finished prompt — `[3/5] 002_….txt: ok in 12.3 s (1 failed so far, about 0:25 left)`."""
+    state = {"todo": 0, "done": 0, "failed": 0, "started": time.monotonic()}
+    with Reporter(quiet=quiet) as reporter:
+        def on_plan(todo: int, skipped: int) -> None:
+            if skipped:
+                reporter.note(f"{skipped} prompt(s) already in the run file: skipped")
+            state.update(todo=todo, started=time.monotonic())
+            if todo:
+                reporter(label, 0, todo)
 
-    def on_plan(todo: int, skipped: int) -> None:
-        if skipped:
-            err.print(f"{skipped} prompt(s) already in the run file: skipped")
-        state["task"] = progress.add_task(label, total=todo, last="")
+        def notify(outcome) -> None:
+            record = outcome.record or {}
+            ok = record.get("status") == "ok"
+            state["done"] += 1
+            state["failed"] += 0 if ok else 1
+            if not reporter.tty:
+                reporter.note(batch_line(state, outcome.job.path.name, ok, float(record.get("seconds") or 0.0)))
+            reporter(label, state["done"], state["todo"])
 
-    def notify(outcome) -> None:
-        record = outcome.record or {}
-        mark = "ok" if record.get("status") == "ok" else "FAILED"
-        progress.update(state["task"], advance=1, last=f"{outcome.job.path.name}: {mark}")
+        yield reporter, on_plan, notify
 
-    with progress:
-        yield on_plan, notify
+
+def batch_line(state: dict, name: str, ok: bool, seconds: float) -> str:
+    """The log line of one finished prompt: position, file, outcome, failures so far, time left."""
+    done, todo = state["done"], state["todo"]
+    elapsed = time.monotonic() - state["started"]
+    left = elapsed / done * (todo - done) if done else 0.0
+    eta = f", about {int(left // 60)}:{int(left % 60):02d} left" if todo > done else ""
+    failed = f", {state['failed']} failed so far" if state["failed"] else ""
+    return f"[{done}/{todo}] {name}: {'ok' if ok else 'FAILED'} in {seconds:.1f} s{failed}{eta}"
 
 
 def summary_table(result) -> Table:
@@ -91,6 +107,7 @@ def batch(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Answer again the prompts whose earlier line is an error.")
     ] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Answer many prompts into RUN.jsonl (one line each); re-running resumes where it stopped."""
     from agent.backends.selection import select_backend
@@ -102,9 +119,10 @@ def batch(
     settings = get_settings(offline=True if offline else None)
     engine, reason = select_backend(settings, backend or None)
     err.print(f"backend: {engine.name} ({reason}); {len(jobs)} prompt file(s); run file {out}")
-    with batch_progress() as (on_plan, notify):
+    with batch_progress(quiet=quiet) as (reporter, on_plan, notify):
         result = run_batch(jobs, settings, engine, out, concurrency=concurrency, demo=run_demo,
-                           demo_image=image, retry_failed=retry_failed, notify=notify, on_plan=on_plan)
+                           demo_image=image, retry_failed=retry_failed, notify=notify, on_plan=on_plan,
+                           progress=reporter)
     if result.dropped_lines:
         err.print(f"[yellow]warning:[/yellow] set aside {result.dropped_lines} broken line(s) of an earlier "
                   f"crash in {out}.dropped")

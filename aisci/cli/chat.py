@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from aisci.cli.app import app
+from aisci.cli.app import Quiet, app
 from aisci.cli.app import err_console as err
+from aisci.cli.progress import Reporter
 
 
 def _stdin_lines(interactive: bool) -> Iterator[str]:
@@ -37,6 +38,7 @@ def chat(
     backend: Annotated[str, typer.Option(help="auto | openai | local | extractive")] = "",
     save: Annotated[Path | None, typer.Option(help="Save the transcript (PATH.json and PATH.md) at the end.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use no network.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Chat about a prompt's models and papers: each turn is retrieved, cited and guarded.
 
@@ -58,7 +60,8 @@ def chat(
         for line in message or _stdin_lines(interactive):
             if message:
                 print(f"you> {line}")
-            output = session.handle(line)
+            with Reporter(quiet=quiet) as progress:  # the rows of one turn, gone before the reply prints
+                output = session.handle(line, progress)
             if output:
                 print(output, flush=True)
                 print()

@@ -15,13 +15,28 @@ from rich.table import Table
 from aisci.cli.app import app, console
 
 
-def _probe_host(url: str, timeout_s: float = 1.5) -> tuple[bool, str]:
-    """One HEAD request to `url`; any HTTP answer counts as reachable. Bounded by `timeout_s`."""
+def _probe_host(url: str, timeout_s: float = 1.5, allow_loopback: bool = False) -> tuple[bool, str]:
+    """One HEAD request to `url`; any HTTP answer counts as reachable. Bounded by `timeout_s`. The
+    fetcher's address policy comes first: a private or loopback host is not probed at all (no
+    socket), so the answer never tells an open port from a closed one."""
     import httpx
 
+    from index.netpolicy import AddressRefused, guarded_transport, host_port, resolve_allowed
+
+    host, port = host_port(url)
     try:
-        response = httpx.head(url, timeout=httpx.Timeout(timeout_s), follow_redirects=False)
+        resolve_allowed(host, port, allow_loopback)
+    except AddressRefused as exc:
+        return False, f"{url} not probed: {exc} (set AISCI_ALLOW_LOOPBACK=1 to use such an address)"
+    except OSError as exc:
+        return False, f"{url} unreachable (cannot resolve {host}: {exc.strerror or exc})"
+    try:
+        with httpx.Client(transport=guarded_transport(allow_loopback), timeout=httpx.Timeout(timeout_s),
+                          follow_redirects=False) as client:
+            response = client.head(url)
         return True, f"{url} answered HTTP {response.status_code}"
+    except AddressRefused as exc:
+        return False, f"{url} not probed: {exc} (set AISCI_ALLOW_LOOPBACK=1 to use such an address)"
     except httpx.HTTPError as exc:
         return False, f"{url} unreachable ({exc.__class__.__name__}: {exc})"
 
@@ -65,7 +80,7 @@ def collect_checks(settings) -> list[dict]:
     if settings.offline:
         add("network", True, "offline mode (AISCI_OFFLINE=1): no network is used")
     else:
-        ok, detail = _probe_host(settings.arxiv_base_url)
+        ok, detail = _probe_host(settings.arxiv_base_url, allow_loopback=settings.allow_loopback)
         add("arXiv", ok, detail + ("" if ok else " - papers will come from the cache or the prompt's summaries"))
     return checks
 
@@ -93,12 +108,19 @@ def backend_rows(settings) -> list[tuple[str, bool, str]]:
 
 
 def weights_rows(settings) -> list[tuple[str, bool, str]]:
-    """SR weights present for each zoo model."""
+    """SR weights present for each zoo model, and for the others whether `aisci weights install`
+    fetches them automatically or a manual download is needed first."""
     from tools.sr.weights import weights_report
 
     rows = []
     for row in weights_report(settings.sr_config(), deep=False):  # doctor stays fast
-        detail = row["path"] if row["installed"] else f"not installed; get it from {row['source']}"
+        if row["installed"]:
+            detail = row["path"]
+        elif row["fetch"] == "automatic":
+            detail = f"not installed; fetched automatically by `aisci weights install {row['model']}`"
+        else:
+            detail = (f"not installed; manual step: {row['how']}, then "
+                      f"`aisci weights install {row['model']} --from FILE`")
         rows.append((f"weights {row['model']}", bool(row["installed"]), detail))
     return rows
 

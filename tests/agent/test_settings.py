@@ -39,3 +39,15 @@ def test_every_setting_is_described():
     assert all(desc for _, _, desc in rows)
     envs = {env for env, _, _ in rows}
     assert {"AISCI_CACHE_DIR", "AISCI_OFFLINE", "AISCI_BACKEND", "AISCI_OUTPUT_DIR"} <= envs
+
+
+def test_issue_11_settings_reach_the_lower_layers(monkeypatch):
+    from agent.settings import get_settings
+
+    monkeypatch.setenv("AISCI_MAX_SR_GFLOP", "123456")
+    monkeypatch.setenv("AISCI_FETCH_DEADLINE_S", "7.5")
+    settings = get_settings()
+    assert settings.sr_config().max_work_gflop == 123456.0
+    assert settings.index_config().deadline_s == 7.5
+    monkeypatch.delenv("AISCI_MAX_SR_GFLOP")
+    assert get_settings().sr_config().max_work_gflop is None  # the device's default bound

@@ -171,3 +171,26 @@ def test_a_json_document_scores_like_its_answer(prompt):
     answer.workflow.steps[0].citations.append("S42")
     rebuilt = answer_from_document(to_json(answer, prompt))
     assert score_answer(rebuilt, prompt) == score_answer(answer, prompt)
+
+
+# --- link precision counts what a browser would see as a link (issue 11) ----------------------------
+from injection_corpus import TRICKS  # noqa: E402
+
+
+@pytest.mark.parametrize("trick", [t for t in TRICKS if t.is_link], ids=lambda t: t.name)
+def test_link_precision_counts_every_link_trick(prompt, trick):
+    # An answer that did not go through the guard (a hostile or old run file): the evaluation must
+    # not report 1.00 for it, through the run-file path it reads.
+    answer = good_answer(prompt)
+    answer.workflow.steps.append(CitedSentence(text=f"More at {trick.payload} today.", citations=["S1"]))
+    score = score_answer(answer_from_document(to_json(answer, prompt)), prompt)
+    assert score.link_precision < 1.0 and score.outside_links, trick.name
+    clean = score_answer(good_answer(prompt), prompt)
+    assert clean.link_precision == 1.0 and clean.outside_links == []
+
+
+def test_a_link_in_a_reference_title_or_name_is_counted(prompt):
+    answer = good_answer(prompt)
+    answer.references[0] = answer.references[0].model_copy(update={"title": "HAN](https://evil.example/m) [x"})
+    score = score_answer(answer, prompt)
+    assert "https://evil.example/m" in score.outside_links

@@ -44,10 +44,11 @@ def test_aggregate_and_its_line():
     assert agg["coverage"] == 0.75 and agg["support_mean"] == 0.7 and agg["support_min"] == 0.5
     assert agg["outside"] == 1 and (agg["refusal_ok"], agg["refusal_n"]) == (1, 1)
     assert agg["seconds_mean"] == {"write": 2.0} and agg["tokens"] == 10 and agg["psnr_gain_mean"] == 2.0
-    assert aggregate_line(agg) == (
+    assert aggregate_line(agg).splitlines()[0] == (
         "eval: 3 prompts, structure 1.00, link precision 1.00, link recall 1.00, citation validity 1.00, "
         "coverage 0.75, support mean 0.70 (p10 0.54, min 0.50), outside 1, task fidelity 1/1, refusal 1/1, "
         "demo 1/2, errors 1")
+    assert aggregate_line(agg).splitlines()[1].startswith("reader: task drift 0, ")
     empty = aggregate([])
     assert "structure n/a" in aggregate_line(empty) and empty["errors"] == 0
 
@@ -110,3 +111,71 @@ def test_evaluate_prompts_then_the_run_file(tmp_path):
     assert [s.model_dump(exclude={"seconds"}) for s in again.scores] == [
         s.model_dump(exclude={"seconds"}) for s in result.scores]
     assert not (tmp_path / "other" / "run.jsonl").exists()
+
+
+# --- lines of the wrong types never crash the evaluation or put NaN in report.json (issue 11) -------
+def _ok_line(tmp_path) -> dict:
+    from agent.backends.extractive import ExtractiveBackend
+    from agent.sessions.batch import answer_job as answer_one
+    from agent.sessions.batch import discover
+
+    settings = get_settings(offline=True)
+    job = discover([SEEDS[0]])[0]
+    line = answer_one(job, settings, ExtractiveBackend())
+    assert line["status"] == "ok"
+    return line
+
+
+BROKEN = {
+    "seconds-text": ({"seconds": "abc"}, "field 'seconds' must be a finite number"),
+    "seconds-nan": ({"seconds": float("nan")}, "field 'seconds' must be a finite number"),
+    "seconds-negative": ({"seconds": -3}, "field 'seconds' must be at least 0"),
+    "seconds-bool": ({"seconds": True}, "field 'seconds' must be a finite number"),
+    "citations-int": ({"citations": 5}, "field 'citations' must be a list"),
+    "citations-items": ({"citations": ["S1"]}, "field 'citations[0]' must be an object"),
+    "prompt-path-list": ({"prompt_path": ["a", "b"]}, "field 'prompt_path' must be a string"),
+    "references-text": ({"references": "x"}, "field 'references' must be a list"),
+    "task-text": ({"task": "x"}, "field 'task' must be an object"),
+    "usage-nan": ({"usage": {"seconds": {"write": float("inf")}}}, "is not finite"),
+    "demo-nan": ({"demo": {"metrics": {"psnr": float("nan"), "psnr_bicubic": 20.0}}}, "is not finite"),
+    "warnings-ints": ({"warnings": [1, 2]}, "field 'warnings[0]' must be a string"),
+    "prompt-id-list": ({"prompt_id": ["x"]}, "field 'prompt_id' must be a string"),
+}
+
+
+def test_lines_of_the_wrong_types_become_error_scores(tmp_path, capsys):
+    import math
+
+    from special_files import make_fifo, within
+
+    from aisci.cli import run
+
+    good = _ok_line(tmp_path)
+    lines = [good]
+    for i, (name, (change, _)) in enumerate(BROKEN.items()):
+        lines.append({**good, "prompt_id": change.get("prompt_id", f"broken{i:02d}-{name}"), **change})
+    fifo = make_fifo(tmp_path, "fifo.txt")
+    lines.append({**good, "prompt_id": "fifo-line", "prompt_path": str(fifo)})
+    lines.append({**good, "prompt_id": "error-line", "status": "error", "error": "boom", "seconds": "soon"})
+    run_file = tmp_path / "run.jsonl"
+    run_file.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")  # NaN written as NaN
+
+    code = within(120, lambda: run(["eval", str(run_file), "--report", str(tmp_path / "report")]))
+    assert code == 1  # the broken lines are errors; nothing crashed
+    out = capsys.readouterr().out
+    assert out.startswith("eval: ") and f"errors {len(lines) - 1}" in out
+
+    def no_constants(name):
+        raise AssertionError(f"report.json holds {name}")
+
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"), parse_constant=no_constants)
+    by_id = {p["prompt_id"]: p for p in report["prompts"]}
+    assert by_id[good["prompt_id"]]["status"] == "ok"
+    for i, (name, (change, message)) in enumerate(BROKEN.items()):
+        pid = f"broken{i:02d}-{name}" if "prompt_id" not in change else "?"
+        score = by_id[pid]
+        assert score["status"] == "error" and message in score["error"], (name, score["error"])
+    assert "found a FIFO" in by_id["fifo-line"]["error"]
+    assert by_id["error-line"]["status"] == "error"
+    for value in report["aggregate"].values():
+        assert not (isinstance(value, float) and not math.isfinite(value))

@@ -34,7 +34,7 @@ class ScriptedBackend:
         self.model = ScriptedChatModel(responses=[r if isinstance(r, str) else json.dumps(r) for r in replies])
         self.seen: list[str] = []
 
-    def draft(self, ctx: AnswerContext) -> Draft:
+    def draft(self, ctx: AnswerContext, on_part=None, progress=None) -> Draft:
         passages = "\n".join(f"[{p.id}] {p.text}" for p in ctx.passages().values())
         user = f"Question: {ctx.prompt.question}\nPassages:\n{passages}\nWrite the draft as JSON."
         self.seen.append(user)

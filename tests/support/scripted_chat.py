@@ -75,6 +75,8 @@ def good_parts(ids: list[str], n_papers: int = 3) -> dict:
         "task": {"text": "The user wants to enlarge a small image by 2x and keep edges and textures sharp.",
                  "citations": [first]},
         "sub_goals": ["Enlarge the image by 2x", "Keep edges and textures sharp"],
+        "direct_answer": [{"text": "An encoder and a local implicit function let the model predict every new pixel "
+                                   "from nearby features.", "citations": [first]}],
         "mechanism": [
             {"text": "An encoder turns the low-resolution image into a grid of deep features.", "citations": [first]},
             {"text": "A local implicit function predicts the colour at any continuous coordinate.",

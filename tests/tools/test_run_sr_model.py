@@ -106,3 +106,18 @@ def test_real_run_through_the_tool(workdir, tmp_path, liif_weights_dir):
     message = tool.invoke({"type": "tool_call", "id": "1", "name": "run_sr_model",
                            "args": {"model": "SISR-Any-LIIF-EDSR", "image_path": "ok.png", "mode": "upscale"}})
     assert json.loads(message.content)["model"] == "SISR-Any-LIIF-EDSR"
+
+
+@pytest.mark.slow
+def test_the_tool_uses_weights_installed_while_it_waits(workdir, config, liif_weights_dir):
+    from tools.sr.weights import install_from_file
+    from tools.sr.zoo import get_spec
+
+    tool = make_sr_tool(config)  # one tool object, as a chat session keeps it
+    before = tool.invoke({"model": "SISR-Any-LIIF-EDSR", "image_path": "ok.png", "mode": "upscale"})
+    assert before["error_type"] == "weights_not_installed"
+    official = liif_weights_dir / "edsr-baseline-liif.pth"
+    install_from_file(get_spec("SISR-Any-LIIF-EDSR"), official, config)  # `aisci weights install --from`
+    after = tool.invoke({"model": "SISR-Any-LIIF-EDSR", "image_path": "ok.png", "mode": "upscale"})
+    assert "error" not in after, after
+    assert after["weights"] == str(config.resolved_weights_dir() / "edsr-baseline-liif.pth")

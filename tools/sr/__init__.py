@@ -5,7 +5,19 @@ Importing this package does not import torch; the architectures and the runner l
 """
 
 from tools.sr.config import SRConfig
-from tools.sr.errors import BadDevice, BadImage, BadScale, BadWeights, NotInZoo, SRError, WeightsNotInstalled
+from tools.sr.errors import (
+    BadDevice,
+    BadImage,
+    BadScale,
+    BadWeights,
+    DownloadError,
+    DownloadRefused,
+    DownloadsOff,
+    ManualDownload,
+    NotInZoo,
+    SRError,
+    WeightsNotInstalled,
+)
 from tools.sr.result import SRMetrics, SRPaths, SRResult
 from tools.sr.zoo import ModelSpec, WeightsSpec, get_spec, is_in_zoo, list_specs
 
@@ -14,6 +26,10 @@ __all__ = [
     "BadImage",
     "BadScale",
     "BadWeights",
+    "DownloadError",
+    "DownloadRefused",
+    "DownloadsOff",
+    "ManualDownload",
     "ModelSpec",
     "NotInZoo",
     "SRConfig",

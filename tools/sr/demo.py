@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from prompts.files import atomic_write_json
+from prompts.progress import Progress
+from tools.sr.budget import check_work
 from tools.sr.config import SAMPLES_DIR, SRConfig
 from tools.sr.errors import BadImage
 from tools.sr.figure import comparison_figure
@@ -27,7 +29,7 @@ from tools.sr.metrics import modcrop, psnr_y, ssim_y
 from tools.sr.resize import imresize
 from tools.sr.result import SRMetrics, SRPaths, SRResult
 from tools.sr.runner import SRRunner, make_runner, resolve_device, resolve_dtype
-from tools.sr.weights import Progress, ensure_weights, load_model
+from tools.sr.weights import ensure_weights, file_identity, load_model
 from tools.sr.zoo import ModelSpec, get_spec
 
 SAMPLE_IMAGE = SAMPLES_DIR / "test-chart.png"
@@ -37,11 +39,14 @@ _RUNNER_CACHE_SIZE = 2
 
 def get_runner(spec: ModelSpec, config: SRConfig, device: str | None = None, weights: Path | None = None,
                progress: Progress | None = None) -> tuple[SRRunner, Path]:
-    """A runner with the official weights loaded (installed first if allowed); the last two are kept."""
+    """A runner with the official weights loaded (installed first if allowed); the last two are kept.
+
+    Nothing about missing weights is remembered: each call looks again, so weights installed while
+    a long-running process (chat, a server) waits are used at once. A cached runner is keyed by the
+    file's identity (inode, change time, size), so a reinstalled file is loaded afresh."""
     path = ensure_weights(spec, config, weights, progress)
-    st = path.stat()
-    key = (spec.name, str(path), st.st_mtime_ns, device or config.device, config.dtype, config.chop, config.tile,
-           config.query_batch)
+    key = (spec.name, repr(spec.hyperparameters), file_identity(path), device or config.device,
+           config.dtype, config.chop, config.tile, config.query_batch)
     if key in _RUNNERS:
         _RUNNERS.move_to_end(key)
         return _RUNNERS[key], path
@@ -68,9 +73,12 @@ def _new_run_dir(out_dir: Path, model: str, stem: str) -> Path:
 
 
 
-def _check_device(config: SRConfig, device: str | None) -> None:
-    """Refuse an unusable device or precision before any reading, downloading or writing."""
-    resolve_dtype(resolve_device(device or config.device), config.dtype)
+def _check_device(config: SRConfig, device: str | None) -> str:
+    """Refuse an unusable device or precision before any reading, downloading or writing; returns
+    the device type ("cpu" or "cuda")."""
+    resolved = resolve_device(device or config.device)
+    resolve_dtype(resolved, config.dtype)
+    return resolved.type
 
 
 def _check_output_size(h: int, w: int, config: SRConfig) -> None:
@@ -105,7 +113,7 @@ def run_demo(model_name: str, image_path: Path | str | None = None, scale: float
     config = config or SRConfig()
     spec = get_spec(model_name)
     s = spec.check_scale(scale)
-    _check_device(config, device)
+    device_type = _check_device(config, device)
     source = Path(image_path) if image_path else SAMPLE_IMAGE
     img = read_image(source, config.max_image_pixels)
     notes = []
@@ -118,9 +126,10 @@ def run_demo(model_name: str, image_path: Path | str | None = None, scale: float
         raise BadImage(f"{source}: {img.width}x{img.height} is too small for a x{s:g} demo "
                        f"(the input would be {lr_w}x{lr_h}; at least {MIN_SIDE} pixels a side)")
     _check_output_size(H, W, config)
+    check_work(spec, (lr_h, lr_w), (H, W), s, config.max_work_gflop, device_type)
     lr = imresize(hr, size=(lr_h, lr_w))
     runner, wpath = get_runner(spec, config, device, weights, progress)
-    sr_t, stats = runner.run(rgb_to_tensor(lr), s, out_hw=(H, W))
+    sr_t, stats = runner.run(rgb_to_tensor(lr), s, out_hw=(H, W), progress=progress)
     sr = tensor_to_rgb(sr_t)
     bicubic = imresize(lr, size=(H, W))
     shave = math.ceil(s)
@@ -158,14 +167,15 @@ def upscale(model_name: str, image_path: Path | str, scale: float | None = None,
     config = config or SRConfig()
     spec = get_spec(model_name)
     s = spec.check_scale(scale)
-    _check_device(config, device)
+    device_type = _check_device(config, device)
     source = Path(image_path)
     img: LoadedImage = read_image(source, config.max_image_pixels)
     h, w = img.height, img.width
     out_h, out_w = (round(h * s), round(w * s)) if spec.any_scale else (h * int(s), w * int(s))
     _check_output_size(out_h, out_w, config)
+    check_work(spec, (h, w), (out_h, out_w), s, config.max_work_gflop, device_type)
     runner, wpath = get_runner(spec, config, device, weights, progress)
-    sr_t, stats = runner.run(rgb_to_tensor(img.rgb), s, out_hw=(out_h, out_w))
+    sr_t, stats = runner.run(rgb_to_tensor(img.rgb), s, out_hw=(out_h, out_w), progress=progress)
     sr = tensor_to_rgb(sr_t)
     bicubic = imresize(img.rgb, size=(out_h, out_w))
     run_dir = _new_run_dir(Path(out_dir or config.output_dir), spec.name, source.stem)

@@ -50,3 +50,19 @@ class BadScale(SRError):
 
 class BadDevice(SRError):
     """A device or precision that is not available here."""
+
+
+class DownloadError(SRError):
+    """A weights download that failed: HTTP status, a cut that kept recurring, a wrong kind of file."""
+
+
+class DownloadRefused(DownloadError):
+    """A URL or redirect the downloader will not follow (host, scheme or address not allowed)."""
+
+
+class DownloadsOff(SRError):
+    """A download was needed but AISCI_OFFLINE or AISCI_NO_DOWNLOAD forbids it."""
+
+
+class ManualDownload(SRError):
+    """The authors publish the file where no program can fetch it reliably: the steps for a person."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 import resource
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import torch
 
+from prompts.progress import Progress
 from tools.sr.errors import BadDevice, SRError
 from tools.sr.liif import LIIF, coord_axis
 from tools.sr.tiling import forward_chop, forward_tiles
@@ -76,21 +78,44 @@ class RunStats:
     notes: list[str] = field(default_factory=list)
 
 
-def rcan_predict(model, x01: torch.Tensor, chop: bool = True, tile: int | None = None, batch_quadrants: bool = False):
-    """HAN/RCAN on a [0, 1] image: scaled to 0-255 as they expect, returned in [0, 1] (unclamped)."""
+OnStep = Callable[[int, int], None]  # (pieces done, pieces in all; 0 when not known ahead)
+
+
+def _counted(forward, on_step: OnStep | None, total: int = 0):
+    """`forward`, reporting each call to `on_step` (a tile, a quadrant of the chop)."""
+    if on_step is None:
+        return forward
+    done = 0
+
+    def call(x):
+        nonlocal done
+        y = forward(x)
+        done += 1
+        on_step(done, total)
+        return y
+
+    return call
+
+
+def rcan_predict(model, x01: torch.Tensor, chop: bool = True, tile: int | None = None, batch_quadrants: bool = False,
+                 on_step: OnStep | None = None):
+    """HAN/RCAN on a [0, 1] image: scaled to 0-255 as they expect, returned in [0, 1] (unclamped).
+    `on_step` hears of each piece (tile or quadrant) as it is done."""
     scale = model.scale
     x = x01 * 255.0
     if tile:
-        y = forward_tiles(model, x, scale, tile, TILE_MARGIN)
+        pieces = math.ceil(x.shape[-2] / tile) * math.ceil(x.shape[-1] / tile)
+        y = forward_tiles(_counted(model, on_step, pieces), x, scale, tile, TILE_MARGIN)
     elif chop:
-        y = forward_chop(model, x, scale, batch_quadrants=batch_quadrants)
+        y = forward_chop(_counted(model, on_step), x, scale, batch_quadrants=batch_quadrants)
     else:
         y = model(x)
     return y.float() / 255.0
 
 
 def liif_predict(
-    model: LIIF, x01: torch.Tensor, out_h: int, out_w: int, query_batch: int = 30000, encoder_tile: int | None = None
+    model: LIIF, x01: torch.Tensor, out_h: int, out_w: int, query_batch: int = 30000, encoder_tile: int | None = None,
+    on_step: OnStep | None = None,
 ) -> torch.Tensor:
     """LIIF at an exact target size: (1, 3, out_h, out_w) in [0, 1]. Queries are decoded in batches,
     coordinates made per batch, so memory is bounded by `query_batch`, not by the output size."""
@@ -115,6 +140,8 @@ def liif_predict(
         coord = torch.stack([rows[idx // out_w], cols[idx % out_w]], dim=-1).unsqueeze(0)
         pred = model.query(table, feat_hw, coord)
         out[:, start : start + idx.numel()] = pred[0].t()
+        if on_step is not None:
+            on_step(start // query_batch + 1, math.ceil(total / query_batch))
     return (out * 0.5 + 0.5).clamp_(0, 1).view(1, 3, out_h, out_w)
 
 
@@ -175,19 +202,23 @@ class SRRunner:
         return nullcontext()
 
     def _forward(self, x01: torch.Tensor, out_hw: tuple[int, int], dtype: torch.dtype, tile: int | None,
-                 query_batch: int) -> torch.Tensor:
+                 query_batch: int, on_step: OnStep | None = None) -> torch.Tensor:
         x = x01.to(self.device)
         if self.device.type == "cuda":
             x = x.contiguous(memory_format=torch.channels_last)
         with torch.inference_mode(), self._autocast(dtype):
             if isinstance(self.model, LIIF):
                 return liif_predict(self.model, x, *out_hw, query_batch=query_batch,
-                                    encoder_tile=tile or LIIF_ENCODER_TILE)
+                                    encoder_tile=tile or LIIF_ENCODER_TILE, on_step=on_step)
             return rcan_predict(self.model, x, chop=self.chop, tile=tile,
-                                batch_quadrants=self.device.type == "cuda")
+                                batch_quadrants=self.device.type == "cuda", on_step=on_step)
 
-    def run(self, x01: torch.Tensor, scale: float, out_hw: tuple[int, int] | None = None) -> tuple[torch.Tensor, RunStats]:
-        """Upscale a (1, 3, H, W) [0, 1] tensor; returns the CPU float32 output and the run's stats."""
+    def run(self, x01: torch.Tensor, scale: float, out_hw: tuple[int, int] | None = None,
+            progress: Progress | None = None) -> tuple[torch.Tensor, RunStats]:
+        """Upscale a (1, 3, H, W) [0, 1] tensor; returns the CPU float32 output and the run's stats.
+        `progress` hears of each piece (tile, quadrant, query batch) as it is done."""
+        stage = f"run {self.spec.name} on {self.device}"
+        on_step = (lambda done, total: progress(stage, done, total)) if progress else None
         out_hw = out_hw or self.output_size(x01.shape[-2], x01.shape[-1], scale)
         stats = RunStats(dtype=dtype_name(self.dtype))
         tile, query_batch, dtype = self.tile, self.query_batch, self.dtype
@@ -206,7 +237,7 @@ class SRRunner:
         while True:
             attempt += 1
             try:
-                y = self._forward(x01, out_hw, dtype, tile, query_batch)
+                y = self._forward(x01, out_hw, dtype, tile, query_batch, on_step)
             except (torch.cuda.OutOfMemoryError, RuntimeError) as exc:
                 if not _is_out_of_memory(exc):
                     raise

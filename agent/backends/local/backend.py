@@ -1,95 +1,52 @@
-"""The local backend: the embedded GGUF model, held to the passages by JSON-schema grammars.
+"""The local backend: the embedded GGUF model writes each part from only what that part needs.
 
-Small models cannot call tools, so this is a fixed retrieve → answer chain of three short calls
-(task, mechanism, relevance) that share one prompt prefix (system text + numbered passages), so
-llama.cpp reads the passages once. The shape lives in the schemas (`minItems`, an `enum` of the
-passage ids for citations, one required key per related paper), as measured in
-the local-LLM notes (BENCHMARKS.md). Invalid output is retried once with the error, then replaced by the
-extractive text for that part, with a warning.
+Small models cannot call tools, so this is a fixed chain of two short calls that share one prompt
+prefix (system text + the question block, read once by llama.cpp):
+
+1. **task** — the question and the model names only (no paper: a small model copies the most
+   "task-like" sentence it sees, and related papers' goals are not the user's);
+2. **mechanism** — a direct answer and three workflow steps, from the recommended models' best
+   sentences (picked by code, see `selection`);
+and part 3 — how each related paper bears on the question — is written by code from the paper's
+own words (`agent.answer.relation`), which measured both more accurate and free.
+
+Code writes the start of every line and the model finishes it (`lines`); every part is checked — cut-offs, drift to a related
+paper, the task named, the question's language, verbatim copying, repeated lines — and asked once
+more with the problem named, then replaced by the extractive text for that part, with a warning.
 """
 
 from __future__ import annotations
 
+import re
 import time
 
+from agent.answer.checks import copy_share, in_language, is_broken
 from agent.answer.context import AnswerContext, Draft
 from agent.answer.schema import CitedSentence, Usage
-from agent.backends import extractive
+from agent.answer.tasks import names_task, prompt_family
+from agent.backends import DraftCallback, extractive
+from agent.backends.local.lines import Reply, cite_by_overlap, whole_sentences
+from agent.backends.local.selection import components, model_sentences, named_parts, sentence_lines
 from agent.settings import Settings
-from prompts.instructions import (
-    LOOSELY_RELATED,
-    MECHANISM_ASK,
-    NOT_COVERED_PHRASE,
-    SYSTEM_PROMPT,
-    TASK_ASK,
-    invalid_output_retry,
-    local_prefix,
-    mechanism_ask,
-    paper_keys,
-    relevance_ask,
-    scale_hint,
+from prompts.language import Language, detect
+from prompts.local_asks import (
+    LOCAL_SYSTEM,
+    answer_opening,
+    line_openings,
+    local_question_block,
+    mechanism_request,
+    retry_note,
+    step_openings,
+    task_request,
 )
-from prompts.text import shorten
 
-PASSAGE_CHARS = 420  # per passage shown to the model: the prompt dominates the time on a CPU
-MAX_OUTPUT_TOKENS = {"task": 160, "mechanism": 300, "relevance": 240}
-
-
-def _short(text: str, limit: int = PASSAGE_CHARS) -> str:
-    return shorten(text, limit)
-
-
-def _tidy(text: str, limit: int) -> str:
-    """A string the grammar cut at `limit` characters ends on a whole word with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) >= limit - 1:
-        text = text.rsplit(" ", 1)[0].rstrip(",;:") + " …"
-    return text
-
-
-def passage_block(passages: list) -> str:
-    """The numbered passages as the model sees them: id, source, then the text as quoted data."""
-    return "\n".join(f"[{p.id}] ({p.source_short}) {_short(p.text)}" for p in passages)
-
-
-def _citations_schema(ids: list[str], min_items: int = 1) -> dict:
-    return {"type": "array", "items": {"type": "string", "enum": ids}, "minItems": min_items, "maxItems": 3}
-
-
-def task_schema(ids: list[str]) -> dict:
-    return {
-        "type": "object",
-        "properties": {
-            "task": {"type": "string", "minLength": 20, "maxLength": 320},
-            "citations": _citations_schema(ids),
-            "sub_goals": {"type": "array", "items": {"type": "string", "minLength": 8, "maxLength": 120},
-                          "minItems": 2, "maxItems": 4},
-        },
-        "required": ["task", "citations", "sub_goals"],
-    }
-
-
-def mechanism_schema(ids: list[str]) -> dict:
-    sentence = {
-        "type": "object",
-        "properties": {"text": {"type": "string", "minLength": 30, "maxLength": 240}, "citations": _citations_schema(ids)},
-        "required": ["text", "citations"],
-    }
-    return {"type": "object", "properties": {"steps": {"type": "array", "items": sentence, "minItems": 3, "maxItems": 4}},
-            "required": ["steps"]}
-
-
-def relevance_schema(keys: list[str]) -> dict:
-    entry = {
-        "type": "object",
-        "properties": {"why": {"type": "string", "minLength": 15, "maxLength": 180}},
-        "required": ["why"],
-    }
-    return {"type": "object", "properties": {k: entry for k in keys}, "required": keys}
+MAX_TOKENS = {"task": 60, "goal": 20, "answer": 90, "step": 60}  # per line; a cut line keeps its whole sentences
+MAX_COPY = 0.5  # part 2 may repeat at most half its word 8-grams from the passages
+PART_LABELS = {"task": "writing part 1", "mechanism": "writing part 2"}
 
 
 class LocalBackend:
-    """Answers with the embedded model (or AISCI_LOCAL_MODEL)."""
+    """Answers with the embedded model (or AISCI_LOCAL_MODEL); see the module docstring."""
 
     name = "local"
 
@@ -97,120 +54,201 @@ class LocalBackend:
         self.settings = settings
         self._llm = llm
 
-    @property
-    def llm(self):
+    def model(self, progress=None):
+        """The loaded model (installed on first use; the install reports to `progress`)."""
         if self._llm is None:
             from agent.backends.local.runtime import LocalLLM
 
-            self._llm = LocalLLM.from_settings(self.settings)
+            self._llm = LocalLLM.from_settings(self.settings, progress)
         return self._llm
 
-    def draft(self, ctx: AnswerContext) -> Draft:
-        start = time.perf_counter()
-        _ = self.llm  # load (or install) the model first, timed on its own
-        self.usage = Usage()
-        self.warnings: list[str] = []
-        usage_load = time.perf_counter() - start
-        passages = self._budgeted_passages(ctx)
-        user_prefix = local_prefix(ctx.prompt, passage_block(passages))
-        ids = [p.id for p in passages]
-        task, goals = self._task(ctx, user_prefix, ids)
-        draft = Draft(task=task, sub_goals=goals, steps=self._mechanism(ctx, user_prefix, passages),
-                      relevance=self._relevance(ctx, user_prefix))
-        draft.warnings = self.warnings
-        draft.usage = self.usage
-        draft.usage.add_time("load_model", usage_load)
-        draft.usage.add_time("write", time.perf_counter() - start - usage_load)
+    @property
+    def llm(self):
+        return self.model()
+
+    def draft(self, ctx: AnswerContext, on_part: DraftCallback | None = None, progress=None) -> Draft:
+        started = time.perf_counter()
+        if progress:
+            progress("load the local model")
+        self.model(progress)
+        loaded = time.perf_counter() - started
+        writer = _PartWriter(self.llm, ctx, progress)
+        draft = Draft(task=extractive.task_sentence(ctx), sub_goals=extractive.sub_goals(ctx))
+        if "task" in ctx.parts:
+            draft.task, draft.sub_goals = writer.task()
+        if on_part:
+            on_part("task", draft)
+        draft.direct_answer, draft.steps = writer.mechanism()
+        if on_part:
+            on_part("workflow", draft)
+        if "references" in ctx.parts:
+            draft.relevance = writer.relevance()
+        draft.warnings, draft.usage = writer.warnings, writer.usage
+        draft.usage.add_time("load_model", loaded)
+        draft.usage.add_time("write", time.perf_counter() - started - loaded)
+        if on_part:
+            on_part("references", draft)
         return draft
 
-    # --- context budget ---------------------------------------------------------------------
-    def _budgeted_passages(self, ctx: AnswerContext) -> list:
-        """The model's, the question's and each related paper's best passages, in that priority,
-        as many as fit the window after the system text, the longest ask and its output."""
-        ordered: dict = {}
-        for group in ctx.model_passages.values():
-            for p in group[:4]:
-                ordered.setdefault(p.id, p)
-        for p in ctx.question_passages[:3]:
-            ordered.setdefault(p.id, p)
-        for group in ctx.reference_passages.values():
-            for p in group[:1]:
-                ordered.setdefault(p.id, p)
-        budget = self.llm.n_ctx - max(MAX_OUTPUT_TOKENS.values()) - self.llm.count_tokens(SYSTEM_PROMPT + MECHANISM_ASK) - 200
-        chosen, used = [], 0
-        for p in ordered.values():
-            cost = self.llm.count_tokens(f"[{p.id}] ({p.source_short}) {_short(p.text)}\n")
-            if used + cost > budget:
-                self.warnings.append(f"local: passage {p.id} left out to fit the {self.llm.n_ctx}-token window")
-                continue
-            chosen.append(p)
-            used += cost
-        return chosen
 
-    # --- calls --------------------------------------------------------------------------------
-    def _call(self, part: str, user: str, schema: dict) -> dict | None:
-        """One schema-held call, retried once with the error; None when both attempts fail."""
+class _PartWriter:
+    """The calls of one answer, their checks, retries and fallbacks."""
+
+    def __init__(self, llm, ctx: AnswerContext, progress=None):
+        self.llm, self.ctx, self.progress = llm, ctx, progress
+        self.language: Language = detect(ctx.prompt.question)
+        self.family = prompt_family(ctx.prompt)
+        self.openings = line_openings(self.language)
+        self.head = local_question_block(ctx.prompt.question, [m.name for m in ctx.prompt.models], self.family.noun)
+        self.names = [m.name for m in ctx.prompt.models]
+        self.usage = Usage()
+        self.warnings: list[str] = []
+
+    # --- writing a reply -----------------------------------------------------------------------
+    def _write(self, part: str, request: str, lines: list[tuple[str, str, int]]) -> list[str] | None:
+        """One reply of `lines` (label, opening words, token budget), each finished by the model;
+        None when the model cannot be run (the caller falls back)."""
         from agent.backends.local.runtime import LocalLLMError
 
-        ask = user
+        label = PART_LABELS[part]
+        written = 0
+
+        def tokens(count: int, _text: str) -> None:
+            self.progress(label, written + count, 0, "tok")
+
+        reply = Reply()
+        started = time.perf_counter()
+        try:
+            for line_label, opening, budget in lines:
+                _, usage = reply.line(self.llm, LOCAL_SYSTEM, self.head + request, line_label, opening, budget,
+                                      on_token=tokens if self.progress else None)
+                written += usage.completion_tokens
+                self.usage.prompt_tokens += usage.prompt_tokens
+                self.usage.prompt_tokens_new += usage.prompt_new
+                self.usage.completion_tokens += usage.completion_tokens
+        except LocalLLMError as exc:
+            self.warnings.append(f"local: the {part} call failed ({exc})")
+            return None
+        self.usage.add_time(f"llm_{part}", time.perf_counter() - started)
+        return reply.lines
+
+    def _in_language(self, texts: list[str]) -> bool:
+        return in_language(" ".join(texts), self.language, self.names)
+
+    def _twice(self, part: str, request: str, lines, problem_of, copied_of=None):
+        """Write, check with `problem_of(lines) -> str | None`; on a problem write once more with
+        the problem named. Returns (lines, None) or (None, the last problem).
+
+        Copying too much (`copied_of(lines)` above MAX_COPY) is a lesser problem: if both tries only
+        copy, the one that copies less is kept (with a warning) — the extractive text would copy all."""
+        problem, copying = "no output", []
         for attempt in (1, 2):
-            try:
-                data, usage = self.llm.complete_json(SYSTEM_PROMPT, ask, schema, MAX_OUTPUT_TOKENS[part])
-            except LocalLLMError as exc:
-                if attempt == 2:
-                    self.warnings.append(f"local: the {part} output was invalid twice ({exc}); used the extractive text")
-                    return None
-                ask = invalid_output_retry(user, str(exc))
-                continue
-            self.usage.prompt_tokens += usage.prompt_tokens
-            self.usage.completion_tokens += usage.completion_tokens
-            self.usage.add_time(f"llm_{part}", usage.seconds)
-            return data
+            out = self._write(part, request if attempt == 1 else request + retry_note(problem), lines)
+            if out is None:
+                return None, "the model could not be run"
+            problem = problem_of(out)
+            if problem is None and copied_of is not None and (copied := copied_of(out)) > MAX_COPY:
+                copying.append((copied, out))
+                problem = f"{copied:.0%} of it copies the passages word for word; explain in your own words"
+            if problem is None:
+                return out, None
+        if len(copying) == 2:
+            copied, out = min(copying, key=lambda c: c[0])
+            self.warnings.append(f"local: part 2 still repeats {copied:.0%} of its word 8-grams from the passages")
+            return out, None
+        return None, problem
+
+    # --- part 1 --------------------------------------------------------------------------------
+    def task(self) -> tuple[CitedSentence, list[str]]:
+        """The user's task in one sentence and two sub-goals; the citation is chosen by code."""
+        request = task_request(self.family.goal, self.ctx.scale, self.language)
+        lines = [("TASK:", self.openings["task"], MAX_TOKENS["task"]), ("-", "", MAX_TOKENS["goal"]),
+                 ("-", "", MAX_TOKENS["goal"])]
+        out, problem = self._twice("task", request, lines, self._task_problem)
+        fallback = extractive.task_sentence(self.ctx)
+        if out is None:
+            self.warnings.append(f"local: part 1 was not usable twice ({problem}); used the extractive task sentence")
+            return fallback, extractive.sub_goals(self.ctx)
+        task, *goals = out
+        return CitedSentence(text=task, citations=fallback.citations), [_goal(g) for g in goals if _goal(g)]
+
+    def _task_problem(self, out: list[str]) -> str | None:
+        task, *goals = out
+        if not task or is_broken(task):
+            return "the task sentence is missing or cut off"
+        if not names_task(" ".join(out), self.family):
+            return f"it does not say that the task is {self.family.noun}"
+        if not self._in_language([task, *goals]):
+            return f"it is not written in {self.language.name}"
         return None
 
-    def _task(self, ctx: AnswerContext, prefix: str, ids: list[str]) -> tuple[CitedSentence, list[str]]:
-        data = self._call("task", prefix + TASK_ASK + scale_hint(ctx.scale), task_schema(ids))
-        if data is None:
-            return extractive.task_sentence(ctx), extractive.sub_goals(ctx)
-        goals = [g.strip() for g in data["sub_goals"] if g.strip()]
-        return CitedSentence(text=_tidy(data["task"], 320), citations=list(dict.fromkeys(data["citations"]))), goals
+    # --- part 2 --------------------------------------------------------------------------------
+    def mechanism(self) -> tuple[list[CitedSentence], list[CitedSentence]]:
+        """A direct answer (1–2 sentences) and three steps, from the models' own sentences; each
+        sentence cites the passage it shares most words with."""
+        sentences = model_sentences(self.ctx)
+        if not sentences:
+            self.warnings.append("local: no passage describes the recommended model; used the extractive text")
+            direct = extractive.direct_answer(self.ctx)
+            return direct, extractive.mechanism_steps(self.ctx, skip=direct)
+        parts = named_parts(sentences)
+        request = mechanism_request([m.name for m in self.ctx.prompt.models], sentence_lines(sentences), parts,
+                                    self.language)
+        own = components(parts, self.names)
+        single = self.names[0] if len(self.names) == 1 else None
+        lines = [("ANSWER:", answer_opening(single, own, self.language), MAX_TOKENS["answer"])]
+        lines += [(f"{i}.", opening, MAX_TOKENS["step"])
+                  for i, opening in enumerate(step_openings(own, self.language), start=1)]
+        sources = [s.text for s in sentences]
 
-    def _mechanism(self, ctx: AnswerContext, prefix: str, passages: list) -> list[CitedSentence]:
-        model_ids = [p.id for group in ctx.model_passages.values() for p in group if p in passages] or [p.id for p in passages]
-        names = ", ".join(m.name for m in ctx.prompt.models)
-        data = self._call("mechanism", prefix + mechanism_ask(names, model_ids),
-                          mechanism_schema(model_ids))
-        steps = [] if data is None else [
-            CitedSentence(text=_tidy(s["text"], 240), citations=list(dict.fromkeys(s["citations"])))
-            for s in data["steps"] if not s["text"].strip().startswith(NOT_COVERED_PHRASE)
-        ]
-        if not steps:  # invalid twice, or the model only took the "not covered" shortcut
-            if data is not None:
-                self.warnings.append("local: the model wrote no grounded mechanism sentence; used the extractive text")
-            return extractive.mechanism_steps(ctx)
-        return steps
+        def problem_of(out: list[str]) -> str | None:
+            answer, steps = out[0], _distinct(out[1:])
+            if not answer or len(steps) < 2:
+                return "the answer or the steps are missing"
+            texts = [answer, *steps]
+            if any(is_broken(t) for t in texts):
+                return "a sentence is cut off"
+            if not self._in_language(texts):
+                return f"it is not written in {self.language.name}"
+            return None
 
-    def _relevance(self, ctx: AnswerContext, prefix: str) -> dict[str, CitedSentence]:
-        papers = [p for p in ctx.prompt.papers if ctx.reference_passages.get(p.paper_url)]
-        if not papers:
-            return {}
-        by_url = {url: key for key, url in paper_keys(ctx.prompt).items()}
-        keys = [by_url[paper.paper_url] for paper in papers]
-        listing = [(key, paper.title, [p.id for p in ctx.reference_passages[paper.paper_url]])
-                   for key, paper in zip(keys, papers, strict=True)]
-        data = self._call("relevance", prefix + relevance_ask(listing),
-                          relevance_schema(keys))
-        out: dict[str, CitedSentence] = {}
-        for key, paper in zip(keys, papers, strict=True):
-            cites = [p.id for p in ctx.reference_passages[paper.paper_url]][:1]
-            if data is None:
-                out[paper.paper_url] = extractive.relevance_sentence(ctx, paper.paper_url, ctx.reference_passages[paper.paper_url])
-                continue
-            text = _tidy(data[key]["why"], 180)
-            # Whether a paper is on topic is decided from its own text, not by the small model.
-            paper_text = " ".join(p.text for p in ctx.reference_passages[paper.paper_url])
-            if not extractive.is_on_topic(paper_text) and not text.startswith(LOOSELY_RELATED):
-                text = LOOSELY_RELATED + text
-            out[paper.paper_url] = CitedSentence(text=text, citations=cites)
-        return out
+        def copied_of(out: list[str]) -> float:
+            return copy_share([t for t in out if t], sources) or 0.0
 
+        out, problem = self._twice("mechanism", request, lines, problem_of, copied_of)
+        if out is None:
+            self.warnings.append(f"local: part 2 was not usable twice ({problem}); used the extractive text")
+            direct = extractive.direct_answer(self.ctx)
+            return direct, extractive.mechanism_steps(self.ctx, skip=direct)
+
+        def cited(text: str) -> CitedSentence:
+            return CitedSentence(text=text, citations=cite_by_overlap(text, sentences))
+
+        return [cited(whole_sentences(out[0], limit=2))], [cited(s) for s in _distinct(out[1:])]
+
+    # --- part 3 --------------------------------------------------------------------------------
+    def relevance(self) -> dict[str, CitedSentence]:
+        """One line per related paper, written by code: how it bears on the question (decided from its
+        own words, see `agent.answer.relation`), then its own sentence closest to the question.
+        Measured on the seeds: the 1.5B model's relevance clauses were vague or wrong ("… not about
+        image resolution", stray "P2: Relevant") and cost ~17 s of a ~60 s answer."""
+        return {url: extractive.relevance_sentence(self.ctx, url, passages)
+                for url, passages in self.ctx.reference_passages.items()}
+
+
+def _distinct(lines: list[str]) -> list[str]:
+    """Non-empty `lines` without repeats (a small model sometimes writes the same step twice)."""
+    seen: set[str] = set()
+    kept = []
+    for line in lines:
+        key = " ".join(line.lower().split())
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(line)
+    return kept
+
+
+def _goal(line: str) -> str:
+    """A sub-goal without the labels a small model adds ("Sub-goal 1:", "(…)")."""
+    text = re.sub(r"^(?:sub-?goal\s*\d*\s*[:.)-]?\s*|\d+[.)]\s*)", "", line.strip(), flags=re.IGNORECASE)
+    return text.strip(" ()").rstrip(".")

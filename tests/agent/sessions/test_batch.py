@@ -34,10 +34,10 @@ class FailOn(ExtractiveBackend):
     def __init__(self, prompt_id: str):
         self.prompt_id = prompt_id
 
-    def draft(self, ctx):
+    def draft(self, ctx, on_part=None, progress=None):
         if ctx.prompt.id == self.prompt_id:
             raise RuntimeError("backend exploded")
-        return super().draft(ctx)
+        return super().draft(ctx, on_part, progress)
 
 
 def test_batch_over_the_seed_set_completes_and_resumes(offline_settings, tmp_path, prompt_set_dir):
@@ -156,3 +156,41 @@ def test_kill_9_mid_run_then_rerun_gives_one_line_per_prompt(tmp_path, prompt_se
     assert all(r["status"] == "ok" for r in lines)
     assert lines[: len(partial)] == partial  # the lines from before the kill are kept as they were
     assert f"{len(partial)} prompt(s) already in the run file" in done.stderr
+
+
+def test_cli_batch_into_a_read_only_folder_exits_2_with_one_line(tmp_path, capsys):
+    from special_files import read_only
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with read_only(folder):
+        code = run(["batch", str(SEEDS[0]), "-o", str(folder / "run.jsonl"), "--backend", "extractive", "--offline"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and "cannot create the run file there" in err and "Traceback" not in err
+
+
+def test_cli_batch_onto_a_read_only_run_file_exits_2_before_answering(tmp_path, capsys):
+    from special_files import read_only
+
+    out = tmp_path / "run.jsonl"
+    out.write_text("")
+    with read_only(out):
+        code = run(["batch", str(SEEDS[0]), "-o", str(out), "--backend", "extractive", "--offline"])
+    assert code == 2 and "cannot write the run file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_batch_on_a_full_disk_exits_2_with_one_line(tmp_path):
+    # A real write failure: no file of the child may grow past 200 bytes (EFBIG, as on a full disk):
+    # the caches fail (the prompt's error is recorded), then the run file itself cannot take the line.
+    from special_files import limited_file_size_preexec
+
+    env = {**os.environ, "AISCI_CACHE_DIR": str(tmp_path / "cache"), "AISCI_OUTPUT_DIR": str(tmp_path / "runs")}
+    done = subprocess.run(
+        [sys.executable, "-c", "from aisci.cli import main; main()", "batch", str(SEEDS[0]), "-o", str(tmp_path / "run.jsonl"),
+         "--backend", "extractive", "--offline"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600, preexec_fn=limited_file_size_preexec(200))
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "error: " in done.stderr and "cannot append to the run file (File too large)" in done.stderr

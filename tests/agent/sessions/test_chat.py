@@ -117,3 +117,37 @@ def test_cli_reads_turns_from_stdin(monkeypatch, capsys):
     assert "[S" in out and "Commands: /sources" in out
     prompt = load(SEEDS[3])
     assert {normalize_url(u) for u in find_links(out)} <= prompt.allowed_links()
+
+
+def test_save_to_a_folder_is_an_error_line_and_the_session_goes_on(seed_index, offline_settings, tmp_path,
+                                                                   monkeypatch):
+    # Issue 11: `/save .` and `/save /` ended the session with a traceback (ValueError: empty name).
+    monkeypatch.chdir(tmp_path)
+    prompt, index = seed_index(SEEDS[0])
+    session = ChatSession(prompt, offline_settings, ExtractiveBackend(), index=index)
+    for target in (".", "/", str(tmp_path), "..", "sub/.."):
+        out = session.handle(f"/save {target}")
+        assert out.startswith("error: save") and "expected a file name" in out, out
+        assert "\n" not in out
+    assert not session.closed and session.handle("/help").startswith("Commands:")
+    assert session.handle("/save chat").startswith("saved ")
+    assert (tmp_path / "chat.json").is_file() and (tmp_path / "chat.md").is_file()
+
+
+def test_save_into_a_read_only_folder_is_an_error_line(seed_index, offline_settings, tmp_path):
+    from special_files import read_only
+
+    prompt, index = seed_index(SEEDS[0])
+    session = ChatSession(prompt, offline_settings, ExtractiveBackend(), index=index)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with read_only(folder):
+        out = session.handle(f"/save {folder / 'chat'}")
+    assert out.startswith("error: save") and "cannot write the transcript there" in out
+
+
+def test_cli_save_to_a_folder_exits_2_with_one_line(tmp_path, capsys):
+    code = run(["chat", str(SEEDS[4]), "--backend", "extractive", "--offline", "-m", "/help", "--save", "/"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: save /: expected a file name") and "Traceback" not in "\n".join(err)

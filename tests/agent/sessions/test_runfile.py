@@ -56,3 +56,67 @@ def test_directory_is_refused(tmp_path: Path):
     with pytest.raises(RunFileError, match="found a directory"):
         with RunFile(tmp_path):
             pass
+
+
+# --- read-only places, a full disk, special files, names that are not UTF-8 (issue 11) ---------------
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from special_files import limited_file_size_preexec, make_fifo, non_utf8_name, read_only  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_a_read_only_folder_is_one_line(tmp_path: Path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with read_only(folder), pytest.raises(RunFileError, match="cannot create the run file there"):
+        with RunFile(folder / "run.jsonl"):
+            pass
+
+
+def test_a_read_only_run_file_is_one_line_before_any_work(tmp_path: Path):
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(encode_record({"prompt_id": "a", "status": "ok"}))
+    with read_only(path), pytest.raises(RunFileError, match="cannot write the run file"):
+        with RunFile(path):
+            pass
+
+
+def test_a_special_file_is_refused(tmp_path: Path):
+    with pytest.raises(RunFileError, match="found a special file"):
+        with RunFile(make_fifo(tmp_path, "run.jsonl")):
+            pass
+    with pytest.raises(RunFileError, match="found a special file"):
+        with RunFile("/dev/full"):
+            pass
+
+
+def test_a_full_disk_is_one_line_and_loses_nothing_written(tmp_path: Path):
+    # A real write failure: the child may not grow any file past 300 bytes (EFBIG, as on a full disk).
+    path = tmp_path / "run.jsonl"
+    code = (
+        "import sys\n"
+        "from agent.sessions.runfile import RunFile, RunFileError\n"
+        f"with RunFile({str(path)!r}) as run:\n"
+        "    run.append({'prompt_id': 'a', 'status': 'ok'})\n"
+        "    try:\n"
+        "        run.append({'prompt_id': 'b', 'status': 'ok', 'text': 'x' * 1000})\n"
+        "    except RunFileError as exc:\n"
+        "        print(exc)\n"
+        "        sys.exit(2)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                          preexec_fn=limited_file_size_preexec(300))
+    assert done.returncode == 2, done.stderr
+    assert "cannot append to the run file (File too large)" in done.stdout and "Traceback" not in done.stderr
+    with RunFile(path) as run:
+        assert [r["prompt_id"] for r in run.records] == ["a"]
+
+
+def test_a_prompt_path_that_is_not_utf8_is_written_and_read_back(tmp_path: Path):
+    name = str(non_utf8_name(tmp_path))
+    with RunFile(tmp_path / "run.jsonl") as run:
+        run.append({"prompt_id": "a", "prompt_path": name})
+    with RunFile(tmp_path / "run.jsonl") as run:
+        assert run.records[0]["prompt_path"] == name and Path(run.records[0]["prompt_path"]) == Path(name)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from aisci.cli import run
 
 
@@ -77,3 +79,53 @@ def test_doctor_probe_is_bounded(monkeypatch, capsys):
     assert time.monotonic() - start < 20
     checks = {c["check"]: c for c in json.loads(capsys.readouterr().out)}
     assert checks["arXiv"]["ok"] is False
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "0x7f000001", "127.1", "[::1]", "localhost"])
+def test_doctor_never_probes_a_private_address(monkeypatch, host):
+    # Issue 11: the probe was a port scanner (open and closed ports gave different messages).
+    import socket
+
+    from aisci.cli.doctor import _probe_host
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        open_port = _probe_host(f"http://{host}:{port}", 1.0)
+        closed_port = _probe_host(f"http://{host}:9", 1.0)
+        listener.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert open_port[0] is False and "not probed" in open_port[1] and "private or loopback" in open_port[1]
+    assert open_port[1].replace(str(port), "9") == closed_port[1]
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo", "socket"])
+def test_prompts_show_refuses_special_files_in_one_line(tmp_path, capsys, target):
+    # Issue 11: /dev/zero was read without limit (MemoryError) and a FIFO hung.
+    from special_files import make_fifo, make_socket, within
+
+    sock = None
+    if target == "fifo":
+        target = str(make_fifo(tmp_path))
+    elif target == "socket":
+        path, sock = make_socket(tmp_path)
+        target = str(path)
+    try:
+        assert within(20, lambda: run(["prompts", "show", target])) == 2
+    finally:
+        if sock is not None:
+            sock.close()
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "expected a regular prompt file, found" in err and "\n" not in err
+
+
+def test_eval_and_batch_refuse_a_fifo_input(tmp_path, capsys):
+    from special_files import make_fifo, within
+
+    fifo = make_fifo(tmp_path, "prompt.txt")
+    assert within(60, lambda: run(["eval", str(fifo), "--offline", "--report", str(tmp_path / "r")])) == 2
+    assert within(60, lambda: run(["batch", str(fifo), "-o", str(tmp_path / "run.jsonl"), "--offline"])) == 2
+    err = capsys.readouterr().err
+    assert err.count("found a special file") == 2 and "Traceback" not in err

@@ -39,6 +39,8 @@ def test_index_offline_json(prompt_set_dir: Path, capsys):
 
 def test_index_unreachable_network_falls_back(prompt_set_dir: Path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
+    # 127.0.0.1:9 stands in for an unreachable network; without this it is refused before any probe.
+    monkeypatch.setenv("AISCI_ALLOW_LOOPBACK", "1")
     assert run(["index", str(prompt_set_dir / SEED)]) == 0
     captured = capsys.readouterr()
     assert "abstract only" in captured.out and "prompt summary only" in captured.out

@@ -1,4 +1,4 @@
-"""`aisci sr`, `aisci weights` and `aisci sr-eval` through the real CLI entry point."""
+"""`aisci sr` and `aisci sr-eval` through the real CLI entry point (`aisci weights`: test_weights.py)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,6 @@ from aisci.cli import run
 
 def _json_out(capsys):
     return json.loads(capsys.readouterr().out)
-
-
-def test_weights_list_json(capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv("AISCI_WEIGHTS_DIR", str(tmp_path / "weights"))
-    assert run(["weights", "list", "--json"]) == 0
-    rows = _json_out(capsys)
-    assert [r["model"] for r in rows][0] == "SISR-HAN-2x" and len(rows) == 10
-    for row in rows:
-        assert set(row) == {"model", "arch", "scale", "installed", "verified", "path", "source"}
-        assert row["installed"] is False and row["path"] is None
-
-
-def test_weights_list_table(capsys):
-    assert run(["weights", "list"]) == 0
-    assert "SISR-Any-LIIF-RDN" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -83,24 +68,3 @@ def test_sr_upscale_and_eval(capsys, monkeypatch, tmp_path, liif_weights_dir, te
     assert liif["installed"] and liif["verified"]
     assert run(["weights", "install", "SISR-Any-LIIF-EDSR"]) == 0
     assert "already installed" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_weights_install_from_a_users_file(capsys, monkeypatch, tmp_path, liif_weights_dir):
-    monkeypatch.setenv("AISCI_WEIGHTS_DIR", str(tmp_path / "weights"))
-    source = liif_weights_dir / "edsr-baseline-liif.pth"
-    assert run(["weights", "install", "SISR-Any-LIIF-EDSR", "--from", str(source)]) == 0
-    assert (tmp_path / "weights" / "edsr-baseline-liif.pth").stat().st_size == 18_890_445
-    capsys.readouterr()
-    bad = tmp_path / "bad.pth"
-    bad.write_bytes(b"nope")
-    assert run(["weights", "install", "SISR-Any-LIIF-EDSR", "--from", str(bad)]) == 2
-    assert "bytes" in capsys.readouterr().err
-
-
-def test_offline_refuses_downloads(capsys, monkeypatch, tmp_path):
-    monkeypatch.setenv("AISCI_WEIGHTS_DIR", str(tmp_path / "weights"))
-    monkeypatch.setenv("AISCI_OFFLINE", "1")
-    assert run(["weights", "install", "SISR-Any-LIIF-EDSR"]) == 2
-    assert "AISCI_OFFLINE" in capsys.readouterr().err
-    assert not (tmp_path / "weights").exists()

@@ -137,7 +137,7 @@ def test_half_precision_overflow_is_recomputed_in_float32(goldens, monkeypatch):
     runner = SRRunner(get_spec("SISR-RCAN-2x"), model, torch.device("cpu"), torch.float16)
     seen = []
 
-    def forward(x01, out_hw, dtype, tile, query_batch):
+    def forward(x01, out_hw, dtype, tile, query_batch, on_step=None):
         seen.append(dtype)
         return torch.full((1, 3, *out_hw), float("inf") if dtype == torch.float16 else 0.5)
 
@@ -145,3 +145,20 @@ def test_half_precision_overflow_is_recomputed_in_float32(goldens, monkeypatch):
     out, stats = runner.run(data["input"] / 255.0, 2)
     assert seen == [torch.float16, torch.float32] and stats.dtype == "float32"
     assert torch.all(out == 0.5) and "overflowed" in stats.notes[0]
+
+
+def test_progress_hears_of_every_piece_and_changes_nothing(goldens):
+    model, data = _small_rcan(goldens)
+    runner = make_runner(get_spec("SISR-RCAN-2x"), model, device="cpu", tile=16)
+    seen: list = []
+    out, _ = runner.run(data["chop_input"] / 255.0, 2, progress=lambda *a: seen.append(a))
+    plain, _ = make_runner(get_spec("SISR-RCAN-2x"), model, device="cpu", tile=16).run(data["chop_input"] / 255.0, 2)
+    assert torch.equal(out, plain)
+    total = seen[-1][2]
+    assert total > 1 and [s[1] for s in seen] == list(range(1, total + 1))
+    assert seen[0][0] == "run SISR-RCAN-2x on cpu"
+    liif, ldata = _small_liif(goldens)
+    runner = make_runner(get_spec("SISR-Any-LIIF-EDSR"), liif, device="cpu", query_batch=500)
+    batches: list = []
+    runner.run(ldata["input"], 2.0, progress=lambda *a: batches.append(a[1:3]))
+    assert batches and batches[-1][0] == batches[-1][1] > 1

