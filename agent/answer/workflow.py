@@ -8,6 +8,7 @@ import re
 
 from agent.answer.mermaid import to_mermaid
 from agent.answer.schema import Workflow, WorkflowEdge, WorkflowNode
+from agent.answer.tasks import prompt_family
 from prompts import ModelRef, Prompt
 
 # "by 4x", "4×", "×4", "x2", "2 times", "4-fold"
@@ -45,7 +46,7 @@ def _model_facts(model: ModelRef, question_factor: float | None) -> dict:
             "arch": model.name,
             "scale": float(match.group(1)) if match else question_factor,
             "any_scale": False,
-            "input": "low-resolution image",
+            "input": "input image",
             "preprocessing": "as described in the model's paper",
             "output": "restored image",
             "runnable": False,
@@ -65,9 +66,10 @@ def _model_facts(model: ModelRef, question_factor: float | None) -> dict:
 def build_workflow(prompt: Prompt) -> tuple[Workflow, list[str]]:
     """The workflow graph of a prompt, and warnings (e.g. a fixed-scale model whose scale differs
     from the one the question states)."""
-    factor = question_scale(prompt.question)
+    family = prompt_family(prompt)  # a denoising model takes a noisy image, not a low-resolution one
+    factor = question_scale(prompt.question) if family.scales else None
     warnings: list[str] = []
-    nodes = [WorkflowNode(id="input", kind="input", label="Low-resolution input image", params={"source": "user image"})]
+    nodes = [WorkflowNode(id="input", kind="input", label=family.image_in, params={"source": "user image"})]
     edges: list[WorkflowEdge] = []
     outputs: list[str] = []
     for i, model in enumerate(prompt.models, start=1):
@@ -87,7 +89,7 @@ def build_workflow(prompt: Prompt) -> tuple[Workflow, list[str]]:
                 params={"name": model.name, "arch": facts["arch"], "scale": scale, "any_scale": facts["any_scale"],
                         "runnable_here": facts["runnable"]},
             ),
-            WorkflowNode(id=out, kind="output", label="Super-resolved image", params={"image": facts["output"], "scale": scale}),
+            WorkflowNode(id=out, kind="output", label=family.image_out, params={"image": facts["output"], "scale": scale}),
         ]
         edges += [
             WorkflowEdge(source="input", target=pre),

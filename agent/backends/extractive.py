@@ -4,6 +4,7 @@ top that no language model wrote it."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from agent.answer.context import AnswerContext, Draft
@@ -12,7 +13,7 @@ from agent.answer.schema import CitedSentence, Usage
 from agent.answer.sentences import body_candidates, candidates, design_score, pick_diverse, terms
 from agent.answer.tasks import prompt_family
 from agent.backends import DraftCallback
-from prompts.instructions import NOT_COVERED_PHRASE
+from prompts.instructions import LINK_REMOVED, NOT_COVERED_PHRASE
 
 
 class ExtractiveBackend:
@@ -41,13 +42,29 @@ def _models_phrase(ctx: AnswerContext) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+_ENDS = tuple(".?!。？！")
+
+
+def quoted_question(question: str) -> str:
+    """The question as part 1 quotes it: without removed-link placeholders and ending where its
+    last sentence ends (markup debris after the question mark would leave the sentence unended)."""
+    text = " ".join(question.replace(LINK_REMOVED, " ").split())
+    last = max(text.rfind(mark) for mark in _ENDS)
+    if 0 < last < len(text) - 1:
+        tail = text[last + 1:]
+        if re.search(r"[\[\]()<>'\"]", tail) or not re.search(r"\w{3,}", tail):
+            text = text[:last + 1]
+    return text
+
+
 def task_sentence(ctx: AnswerContext) -> CitedSentence:
     """Part 1, restating the question in its own words and citing the passage closest to the task."""
     family = prompt_family(ctx.prompt)
     scale = f" by ×{ctx.scale:g}" if ctx.scale and family.scales else ""
+    quote = quoted_question(ctx.prompt.question)
     text = (
         f"The user wants to {family.goal}{scale} with {family.noun} and to understand how "
-        f"{_models_phrase(ctx)} does it; in their words: “{ctx.prompt.question}”"
+        f"{_models_phrase(ctx)} does it; in their words: “{quote}”{'' if quote.endswith(_ENDS) else '.'}"
     )
     model_passages = [p for group in ctx.model_passages.values() for p in group]
     best = pick_diverse(candidates(model_passages or ctx.question_passages, f"{family.noun} task {ctx.prompt.question}"), 1)

@@ -26,7 +26,7 @@ from agent.answer.schema import CitedSentence, Usage
 from agent.answer.tasks import names_task, prompt_family
 from agent.backends import DraftCallback, extractive
 from agent.backends.local.lines import Reply, cite_by_overlap, whole_sentences
-from agent.backends.local.selection import components, model_sentences, named_parts, sentence_lines
+from agent.backends.local.selection import components, model_sentences, named_parts, network_of, sentence_lines
 from agent.settings import Settings
 from prompts.language import Language, detect
 from prompts.local_asks import (
@@ -196,7 +196,7 @@ class _PartWriter:
                                     self.language)
         own = components(parts, self.names)
         single = self.names[0] if len(self.names) == 1 else None
-        lines = [("ANSWER:", answer_opening(single, own, self.language), MAX_TOKENS["answer"])]
+        lines = [("ANSWER:", answer_opening(single, own, self.language, network_of(parts, self.names) if single else None), MAX_TOKENS["answer"])]
         lines += [(f"{i}.", opening, MAX_TOKENS["step"])
                   for i, opening in enumerate(step_openings(own, self.language), start=1)]
         sources = [s.text for s in sentences]

@@ -39,6 +39,15 @@ def test_single_model_branch_from_the_zoo():
     validate(render_mermaid(workflow))
 
 
+def test_a_denoising_model_takes_a_noisy_image_and_gives_a_denoised_one():
+    workflow, warnings = build_workflow(prompt_with(["Denoise-DnCNN"], "Clean the noise of my 2x zoomed photo"))
+    (arrows,) = render_arrows(workflow)
+    assert arrows.startswith("Noisy input image → Preprocess") and arrows.endswith("Denoised image: restored image")
+    assert "resolution" not in arrows.lower() and workflow.model_nodes()[0].params["scale"] is None
+    assert warnings == []
+    validate(render_mermaid(workflow))
+
+
 def test_several_models_join_at_compare_and_scale_mismatch_warns():
     workflow, warnings = build_workflow(prompt_with(["SISR-HAN-2x", "SISR-Any-LIIF-EDSR"], "enlarge by 4x"))
     assert [n.id for n in workflow.model_nodes()] == ["model1", "model2"]

@@ -70,16 +70,18 @@ def test_each_part_reads_only_what_it_needs_and_shares_the_prefix(seed_ctx, offl
     assert len({c["system"] for c in llm.calls}) == 1  # one KV prefix for llama.cpp to reuse
     # Code writes each line's start; the model only finishes lines, and never writes a citation.
     assert task_calls[0]["reply"] == "TASK: The user wants to"
-    # The answer opens with the model's two named parts; the steps walk input, each part, output.
-    assert mechanism_calls[0]["reply"] == ("ANSWER: SISR-HAN-2x relies on its layer attention module (LAM) and its "
-                                           "channel-spatial attention module (CSAM), which")
+    # The answer opens with what the paper calls the model and its two named parts; the steps walk
+    # each part in turn.
+    assert mechanism_calls[0]["reply"] == ("ANSWER: SISR-HAN-2x, a holistic attention network (HAN), relies on its "
+                                           "layer attention module (LAM) and its channel-spatial attention module "
+                                           "(CSAM), which")
     assert mechanism_calls[1]["reply"].endswith("\n1. First, the layer attention module (LAM)")
     assert all("[S" in c["stop"] for c in llm.calls)
     answer = assemble(seed_ctx, draft, "local")
     assert answer.task.summary.text.startswith("The user wants to enlarge a low-resolution image by ×2")
     assert answer.task.summary.citations  # chosen by code
     assert answer.task.sub_goals == ["keep the edges sharp", "understand the attention modules"]
-    assert answer.workflow.direct_answer[0].text.startswith("SISR-HAN-2x relies on its layer attention module (LAM)")
+    assert answer.workflow.direct_answer[0].text.startswith("SISR-HAN-2x, a holistic attention network (HAN), relies on its layer attention module (LAM)")
     assert [s.text.split(" ")[0] for s in answer.workflow.steps] == ["First,", "Next,", "Finally,"]
     assert all(s.citations for s in [*answer.workflow.direct_answer, *answer.workflow.steps])
     related = {r.title: r for r in answer.references if r.role == "related" and r.kind == "paper"}
