@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 COPY_NGRAM = 8
+SENTENCE_ENDS = tuple(".!?。！？")  # what may end a whole sentence
 _END = re.compile(r"[.!?。！？]$")
 _CLOSERS = "\"'”’)»]"
 WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 
+from agent.answer.checks import SENTENCE_ENDS
 from agent.answer.context import AnswerContext, Draft
 from agent.answer.relation import relation_of
 from agent.answer.schema import CitedSentence, Usage
@@ -42,14 +43,11 @@ def _models_phrase(ctx: AnswerContext) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-_ENDS = tuple(".?!。？！")
-
-
 def quoted_question(question: str) -> str:
     """The question as part 1 quotes it: without removed-link placeholders and ending where its
     last sentence ends (markup debris after the question mark would leave the sentence unended)."""
     text = " ".join(question.replace(LINK_REMOVED, " ").split())
-    last = max(text.rfind(mark) for mark in _ENDS)
+    last = max(text.rfind(mark) for mark in SENTENCE_ENDS)
     if 0 < last < len(text) - 1:
         tail = text[last + 1:]
         if re.search(r"[\[\]()<>'\"]", tail) or not re.search(r"\w{3,}", tail):
@@ -64,7 +62,7 @@ def task_sentence(ctx: AnswerContext) -> CitedSentence:
     quote = quoted_question(ctx.prompt.question)
     text = (
         f"The user wants to {family.goal}{scale} with {family.noun} and to understand how "
-        f"{_models_phrase(ctx)} does it; in their words: “{quote}”{'' if quote.endswith(_ENDS) else '.'}"
+        f"{_models_phrase(ctx)} does it; in their words: “{quote}”{'' if quote.endswith(SENTENCE_ENDS) else '.'}"
     )
     model_passages = [p for group in ctx.model_passages.values() for p in group]
     best = pick_diverse(candidates(model_passages or ctx.question_passages, f"{family.noun} task {ctx.prompt.question}"), 1)

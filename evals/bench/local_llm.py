@@ -109,9 +109,9 @@ def run(seeds: list[str] | None, out: Path) -> dict:
     files = sorted(bundled_set_dir().glob("*.txt"))
     files = [f for f in files if not seeds or any(f.name.startswith(s) for s in seeds)]
     rates = machine_rates(llm)
-    first = load(files[0]) if files else None
-    if first is not None and first.papers:
-        rates["levers"] = prompt_lookup_rates(llm, first.papers[0].summary)
+    summaries = [paper.summary for paper in (load(files[0]).papers if files else []) if paper.summary]
+    if summaries:
+        rates["levers"] = prompt_lookup_rates(llm, summaries[0])
     rows = []
     for path in files:
         prompt = load(path)

@@ -196,7 +196,8 @@ class _PartWriter:
                                     self.language)
         own = components(parts, self.names)
         single = self.names[0] if len(self.names) == 1 else None
-        lines = [("ANSWER:", answer_opening(single, own, self.language, network_of(parts, self.names) if single else None), MAX_TOKENS["answer"])]
+        network = network_of(parts, self.names) if single else None
+        lines = [("ANSWER:", answer_opening(single, own, self.language, network), MAX_TOKENS["answer"])]
         lines += [(f"{i}.", opening, MAX_TOKENS["step"])
                   for i, opening in enumerate(step_openings(own, self.language), start=1)]
         sources = [s.text for s in sentences]

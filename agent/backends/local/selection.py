@@ -71,19 +71,28 @@ _COMPONENT_HEADS = frozenset("module mechanism structure connections groups bloc
 _MECHANISM_HEADS = frozenset("module mechanism structure function".split())
 
 
+def _acronym(part: str) -> str | None:
+    """The acronym a part ends with: "layer attention module (LAM)" → "LAM"."""
+    match = re.search(r"\(([^)]+)\)$", part)
+    return match.group(1) if match else None
+
+
+def _head(part: str) -> str:
+    """A part's last word without its acronym, lower-cased: "… attention module (LAM)" → "module"."""
+    return re.sub(r"\s*\([^)]*\)$", "", part).split()[-1].lower()
+
+
 def components(parts: list[str], model_names: list[str]) -> list[str]:
     """The named parts that are parts of the model (a module, a structure, connections, an encoder,
     the function it is named after …), not the network itself ("holistic attention network (HAN)"
     for SISR-HAN-2x) nor a kind of data."""
     kept = []
     for part in parts:
-        acronym = re.search(r"\(([^)]+)\)$", part)
-        head = re.sub(r"\s*\([^)]*\)$", "", part).split()[-1].lower()
         # "holistic attention network (HAN)" is SISR-HAN-2x itself; "Local Implicit Image Function
         # (LIIF)" is the mechanism SISR-Any-LIIF-EDSR is named after, so it stays.
         if _is_the_network(part, model_names):
             continue
-        if acronym or head in _COMPONENT_HEADS:
+        if _acronym(part) or _head(part) in _COMPONENT_HEADS:
             kept.append(part)
     # The model's own mechanisms first (RCAN: "residual in residual (RIR)", then "channel attention
     # mechanism" before "residual groups"): the direct answer names the first two, and measured on
@@ -93,10 +102,14 @@ def components(parts: list[str], model_names: list[str]) -> list[str]:
 
 def _is_the_network(part: str, model_names: list[str]) -> bool:
     """Whether `part` names a recommended model itself: "holistic attention network (HAN)"."""
-    acronym = re.search(r"\(([^)]+?)s?\)$", part)
-    head = re.sub(r"\s*\([^)]*\)$", "", part).split()[-1].lower()
-    return bool(acronym) and head in ("network", "networks", "model") and any(
-        acronym.group(1).lower() in name.lower() for name in model_names)
+    acronym = _singular(_acronym(part) or "")
+    return bool(acronym) and _head(part) in ("network", "networks", "model") and any(
+        acronym.lower() in name.lower() for name in model_names)
+
+
+def _singular(acronym: str) -> str:
+    """"DnCNNs" → "DnCNN" (a plural s after a capital)."""
+    return re.sub(r"(?<=[A-Z])s$", "", acronym)
 
 
 def network_of(parts: list[str], model_names: list[str]) -> str | None:
@@ -104,17 +117,14 @@ def network_of(parts: list[str], model_names: list[str]) -> str | None:
     network (DnCNN)"), for the answer to say what the name stands for; None when it does not say."""
     for part in parts:
         if _is_the_network(part, model_names):
-            words, acronym = re.match(r"(.*?)\s*\(([^)]+)\)$", part).groups()
-            words = re.sub(r"networks$", "network", words)
-            return f"{words} ({re.sub(r'(?<=[A-Z])s$', '', acronym)})"
+            words = re.sub(r"networks$", "network", re.sub(r"\s*\([^)]*\)$", "", part))
+            return f"{words} ({_singular(_acronym(part))})"
     return None
 
 
 def _is_mechanism(part: str) -> bool:
     """An acronym-defined part or one whose head is a module, mechanism, structure or function."""
-    if re.search(r"\([^)]+\)$", part):
-        return True
-    return part.split()[-1].lower() in _MECHANISM_HEADS
+    return bool(_acronym(part)) or _head(part) in _MECHANISM_HEADS
 
 
 def _acronym_phrase(words: str, acronym: str) -> str | None:
