@@ -106,8 +106,11 @@ def build_workflow(prompt: Prompt) -> tuple[Workflow, list[str]]:
 
 def _node_text(node: WorkflowNode) -> str:
     if node.kind == "model":
-        scale = node.params.get("scale")
-        return f"{node.label} ({node.params.get('arch')}, x{scale:g})" if scale else f"{node.label} ({node.params.get('arch')})"
+        scale, arch = node.params.get("scale"), node.params.get("arch")
+        # A model outside the zoo has no architecture name of its own: "Denoise-DnCNN", not
+        # "Denoise-DnCNN (Denoise-DnCNN)".
+        details = [d for d in (arch if arch != node.label else None, f"x{scale:g}" if scale else None) if d]
+        return f"{node.label} ({', '.join(details)})" if details else node.label
     if node.kind == "preprocess":
         return f"Preprocess: {node.params.get('steps')}"
     if node.kind == "output":

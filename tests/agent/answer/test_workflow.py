@@ -43,6 +43,7 @@ def test_a_denoising_model_takes_a_noisy_image_and_gives_a_denoised_one():
     workflow, warnings = build_workflow(prompt_with(["Denoise-DnCNN"], "Clean the noise of my 2x zoomed photo"))
     (arrows,) = render_arrows(workflow)
     assert arrows.startswith("Noisy input image → Preprocess") and arrows.endswith("Denoised image: restored image")
+    assert "→ Denoise-DnCNN →" in arrows  # no "(Denoise-DnCNN)" repeated after the name
     assert "resolution" not in arrows.lower() and workflow.model_nodes()[0].params["scale"] is None
     assert warnings == []
     validate(render_mermaid(workflow))
